@@ -1,0 +1,46 @@
+"""python manage.py assessment_import FILE.json [FILE.json ...] (INTERCHANGE.md)."""
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from assessments import interchange, selectors, services
+
+
+class Command(BaseCommand):
+    help = "导入一个或多个 JSON 格式的绩效自评表（assessment/1）。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("files", nargs="+", metavar="FILE.json")
+
+    def handle(self, *files, **options):
+        schemes = selectors.scheme_map()
+        refused = 0
+        for name in options["files"]:
+            problems = self.import_one(name, schemes)
+            if problems:
+                refused += 1
+                for path, message in problems:
+                    self.stderr.write(f"{name}: {path or '(文档)'}: {message}")
+        if refused:
+            raise CommandError(f"{refused} 个文件被拒绝，未写入任何内容", returncode=1)
+
+    def import_one(self, name, schemes):
+        """Import one file; return its problems as (path, message) pairs, empty when imported."""
+        try:
+            with open(name, encoding="utf-8") as handle:
+                data = interchange.loads(handle.read())
+        except OSError as exc:
+            return [("", f"无法读取文件：{exc.strerror}")]
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            return [("", f"不是有效的 UTF-8 JSON：{exc}")]
+        document, errors = interchange.parse_document(data, schemes=schemes)
+        if errors:
+            return [(e.path, e.message) for e in errors]
+        try:
+            with transaction.atomic():
+                assessment = services.assessment_import(document=document)
+        except services.AssessmentLocked as exc:
+            return [("", str(exc))]
+        self.stdout.write(f"{assessment.pk} {assessment.kind} {assessment.title}")
+        return []

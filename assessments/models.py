@@ -1,0 +1,527 @@
+"""The records of 预算绩效自评: organisation, schemes, assessments and their rows.
+
+Money is stored exactly in 万元 with 6 decimals (RULES §1); every computed figure comes from
+``assessments.rules`` — the few stored on ``Assessment`` are a cache refreshed by the services.
+"""
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from assessments import rules, schemes
+
+
+def money_field(verbose_name, **kwargs):
+    return models.DecimalField(verbose_name, max_digits=20, decimal_places=6, **kwargs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Scoring schemes
+# ---------------------------------------------------------------------------------------------
+class ScoringScheme(models.Model):
+    """A jurisdiction's scoring parameters (评分规则), data rather than code (RULES.md)."""
+
+    class Layout(models.TextChoices):
+        NATIONAL = "national", _("全国通用项目支出绩效自评表")
+        HUBEI = "hubei", _("湖北省项目支出绩效自评表")
+        JIANGSU = "jiangsu", _("江苏省部门整体自评表")
+        WUHAN = "wuhan", _("武汉市部门整体评价评分表")
+
+    key = models.SlugField(_("代码"), max_length=64, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    scored = models.BooleanField(_("计分"), default=True)
+    execution_weight = models.DecimalField(
+        _("预算执行分值"), max_digits=6, decimal_places=2, null=True, blank=True,
+        help_text=_("为空表示不单独计预算执行得分"),
+    )
+    level1_weights = models.JSONField(_("一级指标建议分值"), default=list, blank=True)
+    grade_scale = models.JSONField(_("等级划分"), default=list, blank=True,
+                                   help_text=_("按分数从高到低：[[\"90\", \"优\"], …]"))
+    deviation_threshold = models.DecimalField(_("须说明原因的偏差（%）"), max_digits=6, decimal_places=2, default=Decimal(10))
+    execution_threshold = models.DecimalField(_("须说明原因的执行率（%）"), max_digits=6, decimal_places=2, default=Decimal(90))
+    total_weight = models.DecimalField(_("满分"), max_digits=6, decimal_places=2, default=Decimal(100))
+    components = models.JSONField(_("评价维度及权重"), default=list, blank=True)
+    manual_level1 = models.JSONField(_("评价人打分的一级指标"), default=list, blank=True)
+    execution_rounding = models.CharField(
+        _("执行得分舍入"), max_length=16, default="deduction",
+        choices=[("deduction", _("扣分四舍五入")), ("score", _("得分四舍五入"))],
+    )
+    three_public_basis = models.CharField(
+        _("“三公经费”变动率口径"), max_length=16, default="budget",
+        choices=[("budget", _("预算")), ("final", _("决算"))],
+    )
+    layout = models.CharField(_("打印版式"), max_length=16, choices=Layout.choices, default=Layout.NATIONAL)
+
+    class Meta:
+        verbose_name = _("评分规则")
+        verbose_name_plural = _("评分规则")
+        ordering = ["key"]
+
+    def __str__(self):
+        return self.name
+
+    def as_rules(self) -> rules.Scheme:
+        """Return the pure scheme the computations take."""
+        return schemes.to_rules({
+            "key": self.key,
+            "name": self.name,
+            "scored": self.scored,
+            "execution_weight": self.execution_weight,
+            "level1_weights": self.level1_weights,
+            "grade_scale": self.grade_scale,
+            "deviation_threshold": self.deviation_threshold,
+            "execution_threshold": self.execution_threshold,
+            "total_weight": self.total_weight,
+            "components": self.components,
+            "manual_level1": self.manual_level1,
+            "execution_rounding": self.execution_rounding,
+            "three_public_basis": self.three_public_basis,
+            "layout": self.layout,
+        })
+
+
+# ---------------------------------------------------------------------------------------------
+# Organisation
+# ---------------------------------------------------------------------------------------------
+class Region(models.Model):
+    """An administrative region; its schemes are the defaults for its departments' forms."""
+
+    name = models.CharField(_("地区"), max_length=100, unique=True)
+    project_scheme = models.ForeignKey(ScoringScheme, models.PROTECT, related_name="+",
+                                       verbose_name=_("项目自评评分规则"))
+    department_scheme = models.ForeignKey(ScoringScheme, models.PROTECT, related_name="+",
+                                          verbose_name=_("部门整体自评评分规则"))
+    targets_scheme = models.ForeignKey(ScoringScheme, models.PROTECT, related_name="+",
+                                       verbose_name=_("部门整体目标表规则"))
+
+    class Meta:
+        verbose_name = _("地区")
+        verbose_name_plural = _("地区")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def scheme_for(self, kind):
+        return {
+            rules.KIND_PROJECT: self.project_scheme,
+            rules.KIND_DEPARTMENT: self.department_scheme,
+            rules.KIND_TARGETS: self.targets_scheme,
+        }[kind]
+
+
+class DepartmentQuerySet(models.QuerySet):
+    def descendants_of(self, departments):
+        """Return the given departments and every unit below them (主管部门 hierarchy)."""
+        ids = {d.pk for d in departments}
+        frontier = set(ids)
+        while frontier:
+            frontier = set(self.filter(parent_id__in=frontier).values_list("pk", flat=True)) - ids
+            ids |= frontier
+        return self.filter(pk__in=ids)
+
+
+class Department(models.Model):
+    """A budget department or unit; ``parent`` is its 主管部门."""
+
+    name = models.CharField(_("部门名称"), max_length=200, unique=True)
+    code = models.CharField(_("部门编码"), max_length=50, blank=True)
+    parent = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="units",
+                               verbose_name=_("主管部门"))
+    region = models.ForeignKey(Region, models.PROTECT, null=True, blank=True, related_name="departments",
+                               verbose_name=_("地区"))
+
+    objects = DepartmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("部门（单位）")
+        verbose_name_plural = _("部门（单位）")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class FiscalYear(models.Model):
+    year = models.PositiveSmallIntegerField(
+        _("年度"), unique=True, validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    is_open = models.BooleanField(_("开放填报"), default=True)
+
+    class Meta:
+        verbose_name = _("年度")
+        verbose_name_plural = _("年度")
+        ordering = ["-year"]
+
+    def __str__(self):
+        return f"{self.year}年度"
+
+
+class Membership(models.Model):
+    """Which department a user fills for (填报人) or reviews (审核人, with its units)."""
+
+    class Role(models.TextChoices):
+        FILLER = "filler", _("填报人")
+        REVIEWER = "reviewer", _("审核人")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="memberships",
+                             verbose_name=_("用户"))
+    department = models.ForeignKey(Department, models.CASCADE, related_name="memberships",
+                                   verbose_name=_("部门"))
+    role = models.CharField(_("角色"), max_length=16, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("用户权限")
+        verbose_name_plural = _("用户权限")
+        constraints = [models.UniqueConstraint(fields=["user", "department", "role"], name="membership_unique")]
+
+    def __str__(self):
+        return f"{self.user} · {self.department} · {self.get_role_display()}"
+
+
+class Project(models.Model):
+    class Category(models.TextChoices):
+        DEPARTMENT_BUDGET = "部门预算项目", _("部门预算项目")
+        DISTRICT_SPECIAL = "区直专项", _("区直专项")
+        CITY_SPECIAL = "市直专项", _("市直专项")
+        TRANSFER = "转移支付项目", _("转移支付项目")
+
+    class Attribute(models.TextChoices):
+        CONTINUING = "持续性项目", _("持续性项目")
+        NEW = "新增性项目", _("新增性项目")
+
+    class Type(models.TextChoices):
+        RECURRING = "常年性项目", _("常年性项目")
+        EXTENDED = "延续性项目", _("延续性项目")
+        ONE_OFF = "一次性项目", _("一次性项目")
+
+    department = models.ForeignKey(Department, models.PROTECT, related_name="projects", verbose_name=_("主管部门"))
+    name = models.CharField(_("项目名称"), max_length=200)
+    implementing_unit = models.CharField(_("实施单位"), max_length=200, blank=True)
+    category = models.CharField(_("项目类别"), max_length=20, choices=Category.choices, blank=True)
+    attribute = models.CharField(_("项目属性"), max_length=20, choices=Attribute.choices, blank=True)
+    type = models.CharField(_("项目类型"), max_length=20, choices=Type.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("项目")
+        verbose_name_plural = _("项目")
+        ordering = ["department__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["department", "name"], name="project_unique_name")]
+
+    def __str__(self):
+        return self.name
+
+
+# ---------------------------------------------------------------------------------------------
+# Assessments
+# ---------------------------------------------------------------------------------------------
+class AssessmentQuerySet(models.QuerySet):
+    def for_departments(self, departments):
+        return self.filter(department__in=departments)
+
+
+class Assessment(models.Model):
+    """One official form (FORMS F1–F3) for a project or a department in a year."""
+
+    class Kind(models.TextChoices):
+        PROJECT = rules.KIND_PROJECT, _("项目支出绩效自评表")
+        DEPARTMENT = rules.KIND_DEPARTMENT, _("部门整体支出绩效自评表")
+        TARGETS = rules.KIND_TARGETS, _("部门整体预算绩效目标表")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        SUBMITTED = "submitted", _("已提交")
+        RETURNED = "returned", _("退回修改")
+        APPROVED = "approved", _("已审核")
+
+    kind = models.CharField(_("表单类型"), max_length=32, choices=Kind.choices)
+    fiscal_year = models.ForeignKey(FiscalYear, models.PROTECT, related_name="assessments", verbose_name=_("年度"))
+    department = models.ForeignKey(Department, models.PROTECT, related_name="assessments", verbose_name=_("部门"))
+    project = models.ForeignKey(Project, models.PROTECT, null=True, blank=True, related_name="assessments",
+                                verbose_name=_("项目"))
+    scheme = models.ForeignKey(ScoringScheme, models.PROTECT, related_name="assessments", verbose_name=_("评分规则"))
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    revision = models.PositiveIntegerField(_("修订次数"), default=1)
+    version = models.PositiveIntegerField(_("版本"), default=1, help_text=_("每次保存加一，用于防止覆盖他人修改"))
+
+    filled_by_name = models.CharField(_("填报人"), max_length=50, blank=True)
+    filled_by_phone = models.CharField(_("联系电话"), max_length=50, blank=True)
+    fill_date = models.DateField(_("填报日期"), null=True, blank=True)
+    goal_expected = models.TextField(_("预期目标"), blank=True)
+    goal_achieved = models.TextField(_("实际完成情况"), blank=True)
+    goal_long_term = models.TextField(_("中长期目标"), blank=True)
+    goal_annual = models.TextField(_("年度目标"), blank=True)
+    profile_functions = models.TextField(_("单位主要职能"), blank=True)
+    profile_organization = models.TextField(_("机构设置及人员配置"), blank=True)
+    deviation_reasons = models.TextField(_("偏差大或目标未完成原因分析"), blank=True)
+    improvements = models.TextField(_("改进措施及结果应用方案"), blank=True)
+    entered_total = models.DecimalField(_("填报总分"), max_digits=6, decimal_places=2, null=True, blank=True,
+                                        help_text=_("发布单位直接给出、并非由各行计算的总分"))
+
+    # Cache of the figures rules.evaluate gives; refreshed by services on every write.
+    execution_rate = models.DecimalField(_("执行率（%）"), max_digits=9, decimal_places=2, null=True, blank=True,
+                                         editable=False)
+    total_score = models.DecimalField(_("总分"), max_digits=6, decimal_places=2, null=True, blank=True, editable=False)
+    grade = models.CharField(_("等级"), max_length=10, blank=True, editable=False)
+    problem_count = models.PositiveIntegerField(_("待解决问题数"), default=0, editable=False)
+
+    wizard_step = models.CharField(_("填报步骤"), max_length=32, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = AssessmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("绩效自评")
+        verbose_name_plural = _("绩效自评")
+        ordering = ["-fiscal_year__year", "department__name", "kind", "project__name"]
+        constraints = [
+            # One form of a kind per subject and year (INTERCHANGE: import replaces the draft).
+            models.UniqueConstraint(fields=["kind", "fiscal_year", "department", "project"],
+                                    name="assessment_unique_project", condition=Q(project__isnull=False)),
+            models.UniqueConstraint(fields=["kind", "fiscal_year", "department"],
+                                    name="assessment_unique_department", condition=Q(project__isnull=True)),
+        ]
+        indexes = [models.Index(fields=["department", "fiscal_year", "status"])]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def subject(self):
+        return self.project.name if self.project_id else self.department.name
+
+    @property
+    def title(self):
+        return f"{self.fiscal_year.year}年度 {self.subject} {self.get_kind_display()}"
+
+    @property
+    def is_editable(self):
+        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+
+
+class BudgetLine(models.Model):
+    class Line(models.TextChoices):
+        TOTAL = rules.LINE_TOTAL, _("年度资金总额")
+        APPROPRIATION = rules.LINE_APPROPRIATION, _("当年财政拨款")
+        CARRYOVER = rules.LINE_CARRYOVER, _("上年结转资金")
+        OTHER = rules.LINE_OTHER, _("其他资金")
+        BASIC = rules.LINE_BASIC, _("基本支出")
+        PROJECT = rules.LINE_PROJECT, _("项目支出")
+        ITEM = rules.LINE_ITEM, _("项目")
+        GENERAL_BUDGET = rules.LINE_GENERAL_BUDGET, _("一般公共预算资金")
+        GOV_FUND = rules.LINE_GOV_FUND, _("政府性基金")
+        SPECIAL_ACCOUNT = rules.LINE_SPECIAL_ACCOUNT, _("财政专户管理资金")
+        STATE_CAPITAL = rules.LINE_STATE_CAPITAL, _("国有资本金")
+        SOCIAL_INSURANCE = rules.LINE_SOCIAL_INSURANCE, _("社保基金")
+
+    assessment = models.ForeignKey(Assessment, models.CASCADE, related_name="budget_lines", verbose_name=_("自评表"))
+    order = models.PositiveIntegerField(_("顺序"), default=0)
+    line = models.CharField(_("资金行"), max_length=20, choices=Line.choices)
+    name = models.CharField(_("项目名称"), max_length=200, blank=True)
+    initial = money_field(_("年初预算数（万元）"), null=True, blank=True)
+    adjustment = models.DecimalField(_("上年结转及追加追减数（万元）"), max_digits=20, decimal_places=6,
+                                     null=True, blank=True)
+    adjusted = money_field(_("全年预算数（万元）"), null=True, blank=True)
+    executed = money_field(_("全年执行数（万元）"), null=True, blank=True)
+    half_year = money_field(_("半年计划执行数（万元）"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("预算资金行")
+        verbose_name_plural = _("预算资金行")
+        ordering = ["assessment", "order"]
+
+    def __str__(self):
+        return self.name or self.get_line_display()
+
+    def as_rules(self) -> rules.BudgetRow:
+        return rules.BudgetRow(line=self.line, name=self.name, initial=self.initial, adjustment=self.adjustment,
+                               adjusted=self.adjusted, executed=self.executed, half_year=self.half_year)
+
+
+class Indicator(models.Model):
+    """A 三级指标 row with its 一级/二级 group, target and actual as printed and as parsed."""
+
+    class Band(models.TextChoices):
+        ACHIEVED = rules.BAND_ACHIEVED, _("达成年度指标")
+        PARTIAL = rules.BAND_PARTIAL, _("部分达成并具有一定效果")
+        NOT_ACHIEVED = rules.BAND_NOT_ACHIEVED, _("未达成且效果较差")
+
+    assessment = models.ForeignKey(Assessment, models.CASCADE, related_name="indicators", verbose_name=_("自评表"))
+    order = models.PositiveIntegerField(_("顺序"), default=0)
+    level1 = models.CharField(_("一级指标"), max_length=50)
+    level2 = models.CharField(_("二级指标"), max_length=50, blank=True)
+    name = models.CharField(_("三级指标"), max_length=200)
+    target_text = models.CharField(_("年度指标值"), max_length=200)
+    actual_text = models.CharField(_("实际完成值"), max_length=200, blank=True)
+    half_year_target = models.CharField(_("半年指标值"), max_length=200, blank=True)
+    # The parsed form (RULES §3.1 says it is stored); the printed text is what the PDF shows.
+    target_comparator = models.CharField(_("指标值比较符"), max_length=4, blank=True, editable=False)
+    target_value = models.DecimalField(_("指标值数值"), max_digits=24, decimal_places=8, null=True, blank=True,
+                                       editable=False)
+    target_unit = models.CharField(_("指标值单位"), max_length=20, blank=True, editable=False)
+    actual_value = models.DecimalField(_("完成值数值"), max_digits=24, decimal_places=8, null=True, blank=True,
+                                       editable=False)
+    actual_unit = models.CharField(_("完成值单位"), max_length=20, blank=True, editable=False)
+    weight = models.DecimalField(_("分值"), max_digits=6, decimal_places=2, null=True, blank=True)
+    band = models.CharField(_("达成档次"), max_length=16, choices=Band.choices, blank=True)
+    share = models.DecimalField(_("得分比例（%）"), max_digits=5, decimal_places=2, null=True, blank=True)
+    manual_score = models.DecimalField(_("评价人打分"), max_digits=6, decimal_places=2, null=True, blank=True)
+    source = models.CharField(_("完成值来源"), max_length=200, blank=True)
+    reason = models.TextField(_("偏差原因分析及改进措施"), blank=True)
+    key_work = models.CharField(_("重点工作"), max_length=200, blank=True)
+    project_name = models.CharField(_("对应项目"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("绩效指标")
+        verbose_name_plural = _("绩效指标")
+        ordering = ["assessment", "order"]
+
+    def __str__(self):
+        return self.name
+
+    def as_rules(self) -> rules.IndicatorRow:
+        return rules.IndicatorRow(
+            level1=self.level1, level2=self.level2, name=self.name, target=self.target_text,
+            actual=self.actual_text, weight=self.weight, band=self.band, share=self.share,
+            score=self.manual_score, reason=self.reason, source=self.source,
+            half_year_target=self.half_year_target, key_work=self.key_work, project_name=self.project_name,
+        )
+
+    def store_parsed(self):
+        """Store the parsed target and actual (RULES §3.1) next to the printed text."""
+        try:
+            target = rules.parse_target(self.target_text)
+        except rules.TargetError:
+            target = None
+        actual = rules.parse_target(self.actual_text) if self.actual_text.strip() else None
+        self.target_comparator = target.comparator if target else ""
+        self.target_value = target.value if target else None
+        self.target_unit = target.unit if target else ""
+        self.actual_value = actual.value if actual else None
+        self.actual_unit = actual.unit if actual else ""
+
+
+class KeyTask(models.Model):
+    assessment = models.ForeignKey(Assessment, models.CASCADE, related_name="key_tasks", verbose_name=_("自评表"))
+    order = models.PositiveIntegerField(_("顺序"), default=0)
+    duty = models.TextField(_("对应部门主要职责"), blank=True)
+    task = models.CharField(_("任务名称"), max_length=300)
+    result = models.TextField(_("完成情况"), blank=True)
+
+    class Meta:
+        verbose_name = _("年度重点任务")
+        verbose_name_plural = _("年度重点任务")
+        ordering = ["assessment", "order"]
+
+    def __str__(self):
+        return self.task
+
+
+class ReportSection(models.Model):
+    assessment = models.ForeignKey(Assessment, models.CASCADE, related_name="report_sections",
+                                   verbose_name=_("自评表"))
+    order = models.PositiveIntegerField(_("顺序"), default=0)
+    title = models.CharField(_("章节标题"), max_length=200)
+    text = models.TextField(_("内容"), blank=True)
+
+    class Meta:
+        verbose_name = _("自评报告章节")
+        verbose_name_plural = _("自评报告章节")
+        ordering = ["assessment", "order"]
+
+    def __str__(self):
+        return self.title
+
+
+class ComponentScore(models.Model):
+    """An evaluation component's entered score (新洲: 投入/过程/产出/效果)."""
+
+    assessment = models.ForeignKey(Assessment, models.CASCADE, related_name="component_scores",
+                                   verbose_name=_("自评表"))
+    order = models.PositiveIntegerField(_("顺序"), default=0)
+    name = models.CharField(_("评价指标"), max_length=50)
+    weight = models.DecimalField(_("权重"), max_digits=6, decimal_places=2)
+    score = models.DecimalField(_("得分"), max_digits=6, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("评价维度得分")
+        verbose_name_plural = _("评价维度得分")
+        ordering = ["assessment", "order"]
+
+    def __str__(self):
+        return self.name
+
+
+class AssessmentEvent(models.Model):
+    """One entry of an assessment's timeline, which is its audit log; never edited."""
+
+    class Type(models.TextChoices):
+        CREATED = "created", _("创建")
+        IMPORTED = "imported", _("导入")
+        SAVED = "saved", _("保存")
+        SUBMITTED = "submitted", _("提交")
+        RETURNED = "returned", _("退回修改")
+        APPROVED = "approved", _("审核通过")
+        REOPENED = "reopened", _("重新打开")
+
+    assessment = models.ForeignKey(Assessment, models.CASCADE, related_name="events", verbose_name=_("自评表"))
+    type = models.CharField(_("事件"), max_length=16, choices=Type.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+                             verbose_name=_("操作人"))
+    comment = models.TextField(_("说明"), blank=True)
+    data = models.JSONField(_("详情"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("操作记录")
+        verbose_name_plural = _("操作记录")
+        ordering = ["assessment", "created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_type_display()} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class DepartmentBaseData(models.Model):
+    """A department's 基础数据 for a year, from which RULES §5 computes its indicators."""
+
+    department = models.ForeignKey(Department, models.CASCADE, related_name="base_data", verbose_name=_("部门"))
+    fiscal_year = models.ForeignKey(FiscalYear, models.PROTECT, related_name="base_data", verbose_name=_("年度"))
+    initial_budget = money_field(_("年初预算数（万元）"), null=True, blank=True)
+    adjusted_budget = money_field(_("调整预算数（万元）"), null=True, blank=True)
+    actual_expense = money_field(_("实际支出数（万元）"), null=True, blank=True)
+    basic_budget = money_field(_("基本支出预算（万元）"), null=True, blank=True)
+    project_budget = money_field(_("项目支出预算（万元）"), null=True, blank=True)
+    basic_expense = money_field(_("基本支出决算（万元）"), null=True, blank=True)
+    project_expense = money_field(_("项目支出决算（万元）"), null=True, blank=True)
+    carryover_end = money_field(_("年末结转结余（万元）"), null=True, blank=True)
+    public_funds_budget = money_field(_("预算公用经费（万元）"), null=True, blank=True)
+    public_funds_actual = money_field(_("实际公用经费（万元）"), null=True, blank=True)
+    three_public_budget = money_field(_("“三公”经费预算数（万元）"), null=True, blank=True)
+    three_public_actual = money_field(_("“三公”经费实际支出（万元）"), null=True, blank=True)
+    three_public_prev_budget = money_field(_("上年“三公”经费预算数（万元）"), null=True, blank=True)
+    three_public_prev_actual = money_field(_("上年“三公”经费决算数（万元）"), null=True, blank=True)
+    procurement_budget = money_field(_("政府采购预算（万元）"), null=True, blank=True)
+    procurement_actual = money_field(_("实际政府采购金额（万元）"), null=True, blank=True)
+    staff_quota = models.PositiveIntegerField(_("编制数"), null=True, blank=True)
+    staff_actual = models.PositiveIntegerField(_("在职人员数"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    FIELDS = [f for f in rules.BaseData.__dataclass_fields__]
+
+    class Meta:
+        verbose_name = _("部门基础数据")
+        verbose_name_plural = _("部门基础数据")
+        constraints = [models.UniqueConstraint(fields=["department", "fiscal_year"], name="base_data_unique")]
+
+    def __str__(self):
+        return f"{self.department} {self.fiscal_year}"
+
+    def as_rules(self) -> rules.BaseData:
+        values = {}
+        for name in self.FIELDS:
+            value = getattr(self, name)
+            values[name] = None if value is None else Decimal(value)
+        return rules.BaseData(**values)

@@ -1,0 +1,856 @@
+"""The official computations of 预算绩效自评, as RULES.md states them.
+
+Plain Python on ``Decimal`` with no Django import, so that a finance officer can read it next to
+RULES.md and every caller — forms, live preview, import, export, PDF — gets the same figures.
+Section numbers in the comments refer to RULES.md.
+
+Vocabulary:
+- an *error* makes a document invalid (import refuses it, a form shows it at the field);
+- a *problem* blocks submission but may be saved in a draft (RULES §3.4, §4);
+- a *warning* is shown but never blocks (RULES §2, per-project rows that do not add up).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
+TENTH = Decimal("0.1")
+MAX_AMOUNT_PLACES = 6  # 万元 with 6 decimals is exact to the 分 (RULES §1)
+
+GE, LE, EQ, QUALITATIVE = "≥", "≤", "=", "定性"
+
+# The three bands of a qualitative indicator (RULES §3.2): (lowest share, highest share, whether
+# the highest is included). Only the top band includes 100; 80 and 50 belong to the upper band.
+BAND_ACHIEVED, BAND_PARTIAL, BAND_NOT_ACHIEVED = "achieved", "partial", "not_achieved"
+BANDS = {
+    BAND_ACHIEVED: (Decimal(80), Decimal(100), True),
+    BAND_PARTIAL: (Decimal(50), Decimal(80), False),
+    BAND_NOT_ACHIEVED: (ZERO, Decimal(50), False),
+}
+BAND_LABELS = {
+    BAND_ACHIEVED: "达成年度指标",
+    BAND_PARTIAL: "部分达成并具有一定效果",
+    BAND_NOT_ACHIEVED: "未达成且效果较差",
+}
+
+# Budget lines (INTERCHANGE.md); the F3-only income lines come from the 无锡 target table.
+LINE_TOTAL, LINE_APPROPRIATION, LINE_CARRYOVER, LINE_OTHER = "total", "appropriation", "carryover", "other"
+LINE_BASIC, LINE_PROJECT, LINE_ITEM = "basic", "project", "item"
+LINE_GENERAL_BUDGET, LINE_GOV_FUND, LINE_SPECIAL_ACCOUNT = "general_budget", "gov_fund", "special_account"
+LINE_STATE_CAPITAL, LINE_SOCIAL_INSURANCE = "state_capital", "social_insurance"
+PROJECT_LINES = (LINE_TOTAL, LINE_APPROPRIATION, LINE_CARRYOVER, LINE_OTHER)
+DEPARTMENT_LINES = (LINE_TOTAL, LINE_BASIC, LINE_PROJECT, LINE_ITEM)
+TARGET_LINES = DEPARTMENT_LINES + (
+    LINE_APPROPRIATION, LINE_GENERAL_BUDGET, LINE_GOV_FUND, LINE_SPECIAL_ACCOUNT,
+    LINE_STATE_CAPITAL, LINE_SOCIAL_INSURANCE, LINE_CARRYOVER, LINE_OTHER,
+)
+LINE_LABELS = {
+    LINE_TOTAL: "年度资金总额",
+    LINE_APPROPRIATION: "当年财政拨款",
+    LINE_CARRYOVER: "上年结转资金",
+    LINE_OTHER: "其他资金",
+    LINE_BASIC: "基本支出",
+    LINE_PROJECT: "项目支出",
+    LINE_ITEM: "项目",
+    LINE_GENERAL_BUDGET: "一般公共预算资金",
+    LINE_GOV_FUND: "政府性基金",
+    LINE_SPECIAL_ACCOUNT: "财政专户管理资金",
+    LINE_STATE_CAPITAL: "国有资本金",
+    LINE_SOCIAL_INSURANCE: "社保基金",
+}
+COLUMN_LABELS = {"initial": "年初预算数", "adjusted": "全年预算数", "executed": "全年执行数"}
+
+KIND_PROJECT = "project_self_assessment"
+KIND_DEPARTMENT = "department_self_assessment"
+KIND_TARGETS = "department_targets"
+
+
+# ---------------------------------------------------------------------------------------------
+# §1 Numbers
+# ---------------------------------------------------------------------------------------------
+class NumberError(ValueError):
+    """A text that should be a decimal number is not one; the message is for the user."""
+
+
+def q2(value: Decimal) -> Decimal:
+    """Return ``value`` rounded half-up to 2 decimals (RULES §1)."""
+    result = value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return result.copy_abs() if result.is_zero() else result
+
+
+def truncate1(value: Decimal) -> Decimal:
+    """Return ``value`` cut (not rounded) to 1 decimal, as 得分率 is printed (RULES §4)."""
+    return value.quantize(TENTH, rounding=ROUND_DOWN)
+
+
+def parse_decimal(text, *, max_places: int | None = None, allow_negative: bool = True) -> Decimal:
+    """Return the decimal written in ``text`` (str, int or Decimal) or raise NumberError."""
+    if isinstance(text, bool) or text is None:
+        raise NumberError("应为数字")
+    if isinstance(text, (int, Decimal)):
+        value = Decimal(text)
+    elif isinstance(text, str):
+        cleaned = unicodedata.normalize("NFKC", text).strip().replace(",", "")
+        if not re.fullmatch(r"[-+]?(\d+(\.\d*)?|\.\d+)", cleaned):
+            raise NumberError(f"“{text}”不是数字")
+        try:
+            value = Decimal(cleaned)
+        except InvalidOperation as exc:  # pragma: no cover - the regex already guards this
+            raise NumberError(f"“{text}”不是数字") from exc
+    else:
+        # float is refused on purpose: 99.975 must round like a decimal (RULES §1).
+        raise NumberError("应为以字符串表示的数字")
+    if not value.is_finite():
+        raise NumberError(f"“{text}”不是数字")
+    if not allow_negative and value < 0:
+        raise NumberError("不能为负数")
+    if max_places is not None and -value.as_tuple().exponent > max_places:
+        value_places = value.normalize()
+        if -value_places.as_tuple().exponent > max_places:
+            raise NumberError(f"最多保留 {max_places} 位小数")
+    return value
+
+
+def format_decimal(value: Decimal | None) -> str | None:
+    """Return the shortest plain string for ``value`` (``10.420000`` → ``"10.42"``, 10 → ``"10"``)."""
+    if value is None:
+        return None
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in {"-0", ""} else text
+
+
+def format2(value: Decimal | None) -> str | None:
+    """Return ``value`` with exactly 2 decimals, as rates, scores and amounts are printed."""
+    return None if value is None else format(q2(value), "f")
+
+
+def rate(part: Decimal | None, whole: Decimal | None) -> Decimal | None:
+    """Return ``part ÷ whole × 100`` rounded to 2 decimals, or None when it has no value."""
+    if part is None or whole is None or whole == 0:
+        return None
+    return q2(part / whole * HUNDRED)
+
+
+# ---------------------------------------------------------------------------------------------
+# §3.1 Target grammar
+# ---------------------------------------------------------------------------------------------
+class TargetError(ValueError):
+    """A target or actual value that cannot be read; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """A printed target or actual value, parsed: comparator, number and unit, or qualitative."""
+
+    text: str
+    comparator: str  # GE, LE, EQ or QUALITATIVE
+    value: Decimal | None = None
+    unit: str = ""
+
+    @property
+    def is_qualitative(self) -> bool:
+        return self.comparator == QUALITATIVE
+
+
+_PREFIXES = (
+    (">=", GE), ("≥", GE), ("≧", GE), ("大于等于", GE), ("大于或等于", GE), ("不少于", GE),
+    ("不低于", GE), ("不小于", GE), ("至少", GE), (">", GE), ("大于", GE), ("高于", GE),
+    ("超过", GE), ("<=", LE), ("≤", LE), ("≦", LE), ("小于等于", LE), ("小于或等于", LE),
+    ("不超过", LE), ("不高于", LE), ("不大于", LE), ("不多于", LE), ("至多", LE), ("<", LE),
+    ("小于", LE), ("低于", LE), ("==", EQ), ("=", EQ), ("等于", EQ), ("达到", EQ),
+)
+_SUFFIXES = (
+    ("及以上", GE), ("以上", GE), ("或以上", GE), ("及以下", LE), ("以下", LE), ("或以下", LE),
+    ("以内", LE),
+)
+_UNIT_SYNONYMS = {"百分比": "%", "百分之": "%", "‰": "‰"}
+_NUMBER_UNIT = re.compile(r"(?P<number>[-+]?(\d+(\.\d+)?|\.\d+))(?P<unit>[^\d]*)")
+
+
+def _normalise(text: str) -> str:
+    # NFKC turns full-width ＞＝％ and digits into ASCII; printed tables also break "300 人".
+    cleaned = unicodedata.normalize("NFKC", text)
+    cleaned = cleaned.replace("≧", "≥").replace("≦", "≤")
+    return re.sub(r"\s+", "", cleaned).replace(",", "")
+
+
+def parse_target(text: str) -> Target:
+    """Return the parsed form of a printed target or actual value (RULES §3.1).
+
+    ``≥50人``, ``50人以上``, ``不少于50人`` → (≥, 50, 人); ``100%`` → (=, 100, %);
+    anything without a readable number (``健全``, ``满意``) is qualitative.
+    """
+    if text is None or not str(text).strip():
+        raise TargetError("不能为空")
+    original = str(text).strip()
+    body = _normalise(original)
+    comparator = None
+    for prefix, comp in _PREFIXES:
+        if body.startswith(prefix):
+            comparator, body = comp, body[len(prefix):]
+            break
+    for suffix, comp in _SUFFIXES:
+        if body.endswith(suffix):
+            if comparator not in (None, comp):
+                return Target(original, QUALITATIVE)
+            comparator, body = comp, body[: -len(suffix)]
+            break
+    match = _NUMBER_UNIT.fullmatch(body)
+    if not match:
+        return Target(original, QUALITATIVE)
+    unit = match.group("unit")
+    for word, canonical in _UNIT_SYNONYMS.items():
+        if unit == word:
+            unit = canonical
+    return Target(original, comparator or EQ, Decimal(match.group("number")), unit)
+
+
+def units_differ(target: Target, actual: Target) -> bool:
+    """Return True when the actual is written in another unit than the target (an error)."""
+    if target.is_qualitative or actual.is_qualitative:
+        return False
+    # "≥50" as an actual means 50 of the target's unit (RULES §3.1): a missing unit is not a mismatch.
+    return bool(actual.unit) and actual.unit != target.unit
+
+
+# ---------------------------------------------------------------------------------------------
+# Scoring schemes (stored as data; this is their pure form)
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Scheme:
+    """The parameters that vary by jurisdiction (评分规则)."""
+
+    key: str
+    name: str = ""
+    scored: bool = True
+    execution_weight: Decimal | None = Decimal(10)
+    # Guidance only: a block whose weights differ is a warning, never an error.
+    level1_weights: tuple[tuple[str, Decimal], ...] = ()
+    # Descending (lowest total, label); the first whose threshold is reached is the grade.
+    grade_scale: tuple[tuple[Decimal, str], ...] = (
+        (Decimal(90), "优"), (Decimal(80), "良"), (Decimal(60), "中"), (ZERO, "差"),
+    )
+    deviation_threshold: Decimal = Decimal(10)
+    execution_threshold: Decimal = Decimal(90)
+    total_weight: Decimal = HUNDRED
+    # Component-scored department evaluation (新洲/武汉): (name, weight).
+    components: tuple[tuple[str, Decimal], ...] = ()
+    # 一级 names whose rows the evaluator scores by hand; "*" for every row.
+    manual_level1: tuple[str, ...] = ()
+    # "deduction": round the deduction, as 石家庄 prints (RULES §2); "score": round W × rate.
+    execution_rounding: str = "deduction"
+    three_public_basis: str = "budget"  # "budget" or "final" for "三公经费"变动率 (RULES §5)
+    layout: str = "national"  # which official layout prints it: national, hubei, jiangsu, wuhan
+
+    def is_manual(self, level1: str) -> bool:
+        return "*" in self.manual_level1 or level1 in self.manual_level1
+
+
+def grade_for(value: Decimal | None, scheme: Scheme) -> str | None:
+    """Return the grade label of a total or 得分率 on the scheme's scale (RULES §4)."""
+    if value is None or not scheme.grade_scale:
+        return None
+    for threshold, label in scheme.grade_scale:
+        if value >= threshold:
+            return label
+    return scheme.grade_scale[-1][1]
+
+
+# ---------------------------------------------------------------------------------------------
+# §2 Budget execution
+# ---------------------------------------------------------------------------------------------
+def adjusted_budget(initial: Decimal, adjustment: Decimal) -> Decimal:
+    """Return 调整预算数 = 年初预算数 + 上年结转及当年追加追减数."""
+    return initial + adjustment
+
+
+def execution_rate(executed: Decimal | None, adjusted: Decimal | None) -> Decimal | None:
+    """Return 执行率 = 实际支出数 ÷ 调整预算数 × 100 (2 decimals), None when the budget is 0."""
+    return rate(executed, adjusted)
+
+
+def execution_score(
+    *, rate_value: Decimal | None, executed: Decimal | None, weight: Decimal, rounding: str = "deduction"
+) -> Decimal | None:
+    """Return the execution score on ``weight`` from the printed 2-decimal rate (RULES §2).
+
+    The deduction ``W × (100 − rate) / 100`` is rounded, not the score: 99.75% on 10 points
+    deducts 0.03 and scores 9.97. A budget of 0 scores W only when nothing was spent.
+    """
+    if executed is None:
+        return None
+    if rate_value is None:
+        return weight if executed == 0 else ZERO
+    if rounding == "score":
+        score = q2(weight * rate_value / HUNDRED)
+    else:
+        score = weight - q2(weight * (HUNDRED - rate_value) / HUNDRED)
+    return q2(min(weight, max(ZERO, score)))
+
+
+# ---------------------------------------------------------------------------------------------
+# §3.2 Indicator scores, §3.3 deviation, §3.4 reasons
+# ---------------------------------------------------------------------------------------------
+def quantitative_score(comparator: str, target: Decimal, actual: Decimal, weight: Decimal) -> Decimal:
+    """Return the score of a ≥ / ≤ / = indicator, capped to [0, W], 2 decimals (RULES §3.2)."""
+    a, b, w = target, actual, weight
+    if comparator == LE:
+        # Decision for negative targets (e.g. ≤-5%): missing a ≤ target scores 0 when A ≤ 0.
+        if b <= a:
+            raw = w
+        elif a <= 0:
+            raw = ZERO
+        else:
+            raw = w * a / b
+    elif comparator == EQ and a <= 0:
+        # Decision: "=0" (and the rare "=-x") is met only exactly.
+        raw = w if b == a else ZERO
+    else:  # ≥, and = with A > 0, which is scored as ≥
+        if a == 0:
+            raw = w
+        elif a < 0:
+            raw = w if b >= a else ZERO
+        else:
+            raw = w * b / a
+    return q2(min(w, max(ZERO, raw)))
+
+
+def band_of_share(share: Decimal) -> str | None:
+    """Return the band that contains ``share`` (percent of the weight)."""
+    for band, (low, high, high_included) in BANDS.items():
+        if low <= share < high or (high_included and share == high):
+            return band
+    return None
+
+
+def share_in_band(band: str, share: Decimal) -> bool:
+    low, high, high_included = BANDS[band]
+    return low <= share < high or (high_included and share == high)
+
+
+def deviation(target: Target, actual: Target | None) -> str:
+    """Return 偏差情况 exactly as the official form prints it (RULES §3.3); "" when no actual."""
+    if actual is None:
+        return ""
+    if target.is_qualitative:
+        return "0%" if actual.text == target.text else "—"
+    if actual.is_qualitative:
+        return "—"
+    a, b = target.value, actual.value
+    if a == 0:
+        return "0%" if b == 0 else "100%"
+    return f"{format(q2((b - a) / a * HUNDRED), 'f')}%"
+
+
+def deviation_value(text: str) -> Decimal | None:
+    """Return the number of a printed deviation ("-4.82%" → -4.82), None for "—" or ""."""
+    if not text or not text.endswith("%"):
+        return None
+    return Decimal(text[:-1])
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole form
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class BudgetRow:
+    line: str
+    name: str = ""
+    initial: Decimal | None = None
+    adjustment: Decimal | None = None
+    adjusted: Decimal | None = None
+    executed: Decimal | None = None
+    half_year: Decimal | None = None
+
+    @property
+    def effective_adjusted(self) -> Decimal | None:
+        """Return 调整预算数: as given, else 年初预算数 + 调整数, else 年初预算数 (nothing adjusted)."""
+        if self.adjusted is not None:
+            return self.adjusted
+        if self.initial is not None and self.adjustment is not None:
+            return adjusted_budget(self.initial, self.adjustment)
+        return self.initial
+
+
+@dataclass
+class IndicatorRow:
+    level1: str
+    level2: str
+    name: str
+    target: str
+    actual: str = ""
+    weight: Decimal | None = None
+    band: str = ""
+    share: Decimal | None = None
+    score: Decimal | None = None  # entered by the evaluator on manually scored rows
+    reason: str = ""
+    source: str = ""
+    half_year_target: str = ""
+    key_work: str = ""  # 重点工作, on 履职 rows of a target table
+    project_name: str = ""  # 对应项目, on 履职 rows of a target table
+
+
+@dataclass
+class ComponentRow:
+    name: str
+    weight: Decimal
+    score: Decimal
+
+
+@dataclass
+class Form:
+    """Everything of an assessment that the computations read."""
+
+    kind: str
+    budget: list[BudgetRow] = field(default_factory=list)
+    indicators: list[IndicatorRow] = field(default_factory=list)
+    components: list[ComponentRow] = field(default_factory=list)
+    deviation_reasons: str = ""
+    entered_total: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Issue:
+    """An error, problem or warning, at the JSON path of what it concerns."""
+
+    path: str
+    message: str
+
+
+@dataclass
+class BudgetResult:
+    line: str
+    name: str
+    adjusted: Decimal | None
+    rate: Decimal | None
+
+
+@dataclass
+class IndicatorResult:
+    target: Target | None
+    actual: Target | None
+    score: Decimal | None
+    deviation: str
+    reason_required: bool
+    band: str = ""
+    share: Decimal | None = None
+
+
+@dataclass
+class ComponentResult:
+    name: str
+    weight: Decimal
+    score: Decimal
+    rate: Decimal | None  # truncated to 1 decimal
+    grade: str | None
+
+
+@dataclass
+class Evaluation:
+    execution_rate: Decimal | None
+    execution_weight: Decimal | None
+    execution_score: Decimal | None
+    budget: list[BudgetResult]
+    indicators: list[IndicatorResult]
+    components: list[ComponentResult]
+    total: Decimal | None
+    entered_total: Decimal | None
+    grade: str | None
+    errors: list[Issue]
+    problems: list[Issue]
+    warnings: list[Issue]
+
+    @property
+    def shown_total(self) -> Decimal | None:
+        """Return the total the form is graded on: an entered total wins (RULES §4, 石家庄)."""
+        return self.entered_total if self.entered_total is not None else self.total
+
+
+def _budget_lines_for(kind: str) -> tuple[str, ...]:
+    if kind == KIND_PROJECT:
+        return PROJECT_LINES
+    if kind == KIND_DEPARTMENT:
+        return DEPARTMENT_LINES
+    return TARGET_LINES
+
+
+def _check_budget(form: Form, errors: list[Issue], warnings: list[Issue], problems: list[Issue]) -> None:
+    allowed = _budget_lines_for(form.kind)
+    seen: dict[str, int] = {}
+    for i, row in enumerate(form.budget):
+        path = f"budget[{i}]"
+        if row.line not in allowed:
+            errors.append(Issue(f"{path}.line", f"此表不能填写“{row.line}”资金行"))
+            continue
+        if row.line != LINE_ITEM:
+            if row.line in seen:
+                errors.append(Issue(f"{path}.line", f"“{LINE_LABELS[row.line]}”重复填写"))
+            seen.setdefault(row.line, i)
+        if row.line == LINE_ITEM and not row.name.strip():
+            errors.append(Issue(f"{path}.name", "项目行须填写项目名称"))
+        for column in ("initial", "adjusted", "executed", "half_year"):
+            value = getattr(row, column)
+            if value is not None and value < 0:
+                label = COLUMN_LABELS.get(column, "半年计划执行数")
+                errors.append(Issue(f"{path}.{column}", f"{label}不能为负数"))
+        if row.adjusted is not None and row.adjustment is not None and row.initial is not None:
+            if adjusted_budget(row.initial, row.adjustment) != row.adjusted:
+                errors.append(Issue(
+                    f"{path}.adjusted",
+                    f"调整预算数 {format2(row.adjusted)} 不等于年初预算数 {format2(row.initial)}"
+                    f" + 调整数 {format2(row.adjustment)}",
+                ))
+        effective = row.effective_adjusted
+        if effective is not None and effective < 0 and row.adjusted is None:
+            errors.append(Issue(f"{path}.adjustment", "调整后预算数不能为负数"))
+        if form.kind != KIND_TARGETS and row.line == LINE_TOTAL and row.executed is None:
+            problems.append(Issue(f"{path}.executed", "全年执行数未填写"))
+
+    def add_up(total_line: str, parts: tuple[str, ...], label: str) -> None:
+        if total_line not in seen or not any(p in seen for p in parts):
+            return
+        total_row = form.budget[seen[total_line]]
+        for column in ("initial", "adjusted", "executed"):
+            total = total_row.effective_adjusted if column == "adjusted" else getattr(total_row, column)
+            values = []
+            for p in parts:
+                if p in seen:
+                    part_row = form.budget[seen[p]]
+                    values.append(part_row.effective_adjusted if column == "adjusted" else getattr(part_row, column))
+            if total is None or all(v is None for v in values):
+                continue
+            parts_sum = sum((v for v in values if v is not None), ZERO)
+            if parts_sum != total:
+                names = " + ".join(LINE_LABELS[p] for p in parts if p in seen)
+                errors.append(Issue(
+                    f"budget[{seen[total_line]}].{column}",
+                    f"{COLUMN_LABELS[column]}不平：{label} {format2(total)} ≠ {names} {format2(parts_sum)}",
+                ))
+
+    if form.kind == KIND_PROJECT:
+        add_up(LINE_TOTAL, (LINE_APPROPRIATION, LINE_CARRYOVER, LINE_OTHER), "年度资金总额")
+    else:
+        add_up(LINE_TOTAL, (LINE_BASIC, LINE_PROJECT), "预算总金额")
+        # RULES §2: per-project rows need not add up to 项目支出 — a warning, never a block.
+        items = [r for r in form.budget if r.line == LINE_ITEM]
+        if items and LINE_PROJECT in seen:
+            project_row = form.budget[seen[LINE_PROJECT]]
+            for column in ("executed",):
+                values = [getattr(r, column) for r in items]
+                total = getattr(project_row, column)
+                if total is None or any(v is None for v in values):
+                    continue
+                parts_sum = sum(values, ZERO)
+                if parts_sum != total:
+                    warnings.append(Issue(
+                        f"budget[{seen[LINE_PROJECT]}].{column}",
+                        f"各项目{COLUMN_LABELS[column]}合计 {format2(parts_sum)}，与项目支出"
+                        f" {format2(total)} 相差 {format2(total - parts_sum)}",
+                    ))
+
+
+def _indicator(
+    i: int, row: IndicatorRow, form: Form, scheme: Scheme, errors: list[Issue], problems: list[Issue]
+) -> IndicatorResult:
+    path = f"indicators[{i}]"
+    needs_actual = form.kind != KIND_TARGETS
+    scored = scheme.scored and form.kind != KIND_TARGETS
+    manual = scored and scheme.is_manual(row.level1)
+    for attr, label in (("level1", "一级指标"), ("name", "三级指标")):
+        if not getattr(row, attr).strip():
+            errors.append(Issue(f"{path}.{attr}", f"{label}不能为空"))
+    try:
+        target = parse_target(row.target)
+    except TargetError as exc:
+        errors.append(Issue(f"{path}.target", f"指标值{exc}"))
+        target = None
+    actual = None
+    if row.actual.strip():
+        actual = parse_target(row.actual)
+        if target is not None and not target.is_qualitative:
+            if actual.is_qualitative:
+                errors.append(Issue(f"{path}.actual", f"实际完成值“{row.actual}”应为数值，与指标值“{row.target}”对应"))
+                actual = None
+            elif units_differ(target, actual):
+                errors.append(Issue(
+                    f"{path}.actual",
+                    f"实际完成值单位“{actual.unit}”与指标值单位“{target.unit or '无'}”不一致",
+                ))
+                actual = None
+    elif needs_actual:
+        problems.append(Issue(f"{path}.actual", "实际完成值未填写"))
+
+    weight = row.weight
+    if scored:
+        if weight is None:
+            errors.append(Issue(f"{path}.weight", "分值未填写"))
+        elif weight < 0:
+            errors.append(Issue(f"{path}.weight", "分值不能为负数"))
+            weight = None
+    elif weight is not None and form.kind != KIND_TARGETS:
+        errors.append(Issue(f"{path}.weight", f"评分规则“{scheme.name or scheme.key}”不计分，不应填写分值"))
+        weight = None
+
+    band, share = row.band, row.share
+    if band and band not in BANDS:
+        errors.append(Issue(f"{path}.band", f"达成档次“{band}”无效，应为 achieved / partial / not_achieved"))
+        band = ""
+    if share is not None and not ZERO <= share <= HUNDRED:
+        errors.append(Issue(f"{path}.share", f"得分比例 {format_decimal(share)}% 应在 0–100 之间"))
+        share = None
+    if band and share is not None and not share_in_band(band, share):
+        low, high, _ = BANDS[band]
+        errors.append(Issue(
+            f"{path}.share",
+            f"得分比例 {format_decimal(share)}% 不在“{BAND_LABELS[band]}”档（{format_decimal(low)}%–{format_decimal(high)}%）内",
+        ))
+        share = None
+    if (band or share is not None) and target is not None and not target.is_qualitative:
+        errors.append(Issue(f"{path}.band", "达成档次只适用于定性指标"))
+
+    if row.score is not None and not manual:
+        errors.append(Issue(f"{path}.score", "此指标由系统按公式计分，不能手工填写得分"))
+
+    score = None
+    reason_required = False
+    dev = deviation(target, actual) if target is not None else ""
+    if target is not None and actual is not None and needs_actual:
+        if target.is_qualitative and actual.text != target.text:
+            reason_required = True
+        dev_value = deviation_value(dev)
+        if dev_value is not None and abs(dev_value) >= scheme.deviation_threshold:
+            reason_required = True
+
+    if scored and weight is not None and needs_actual:
+        if manual:
+            if row.score is None:
+                problems.append(Issue(f"{path}.score", "此指标由评价人打分，得分未填写"))
+            elif not ZERO <= row.score <= weight:
+                errors.append(Issue(f"{path}.score", f"得分 {format_decimal(row.score)} 应在 0 至分值 {format_decimal(weight)} 之间"))
+            else:
+                score = q2(row.score)
+        elif target is not None and actual is not None:
+            if target.is_qualitative:
+                if not band and share is None and actual.text == target.text:
+                    band, share = BAND_ACHIEVED, HUNDRED  # the default of RULES §3.2
+                elif band and share is None and band == BAND_ACHIEVED:
+                    share = HUNDRED
+                elif share is not None and not band:
+                    band = band_of_share(share) or ""
+                if band and share is not None:
+                    score = q2(weight * share / HUNDRED)
+                elif not row.band or share is None:
+                    problems.append(Issue(f"{path}.band", "实际完成值与指标值不同，请选择达成档次并填写得分比例"))
+            else:
+                score = quantitative_score(target.comparator, target.value, actual.value, weight)
+        if score is not None and score < weight:
+            reason_required = True
+
+    if reason_required and not row.reason.strip():
+        problems.append(Issue(f"{path}.reason", "此行须填写偏差原因分析及改进措施"))
+    return IndicatorResult(target, actual, score, dev, reason_required, band, share)
+
+
+def evaluate(form: Form, scheme: Scheme) -> Evaluation:
+    """Return every figure of the form, with its errors, problems and warnings."""
+    errors: list[Issue] = []
+    problems: list[Issue] = []
+    warnings: list[Issue] = []
+    _check_budget(form, errors, warnings, problems)
+
+    budget_results = []
+    total_row = None
+    for row in form.budget:
+        adjusted = row.effective_adjusted
+        budget_results.append(BudgetResult(row.line, row.name, adjusted, execution_rate(row.executed, adjusted)))
+        if row.line == LINE_TOTAL and total_row is None:
+            total_row = row
+    exec_rate = exec_weight = exec_score = None
+    if total_row is not None:
+        exec_rate = execution_rate(total_row.executed, total_row.effective_adjusted)
+    scored = scheme.scored and form.kind != KIND_TARGETS
+    if scored and scheme.execution_weight is not None and not scheme.components:
+        exec_weight = scheme.execution_weight
+        if total_row is None:
+            if form.indicators:
+                errors.append(Issue("budget", "缺少“年度资金总额”行，无法计算预算执行得分"))
+        else:
+            exec_score = execution_score(
+                rate_value=exec_rate, executed=total_row.executed, weight=exec_weight,
+                rounding=scheme.execution_rounding,
+            )
+
+    indicator_results = [
+        _indicator(i, row, form, scheme, errors, problems) for i, row in enumerate(form.indicators)
+    ]
+
+    components: list[ComponentResult] = []
+    total = None
+    if form.components:
+        for i, comp in enumerate(form.components):
+            if comp.weight <= 0:
+                errors.append(Issue(f"component_scores[{i}].weight", "权重必须大于 0"))
+                continue
+            if not ZERO <= comp.score <= comp.weight:
+                errors.append(Issue(
+                    f"component_scores[{i}].score",
+                    f"得分 {format_decimal(comp.score)} 应在 0 至权重 {format_decimal(comp.weight)} 之间",
+                ))
+                continue
+            comp_rate = truncate1(comp.score / comp.weight * HUNDRED)
+            components.append(ComponentResult(comp.name, comp.weight, comp.score, comp_rate, grade_for(comp_rate, scheme)))
+        weight_sum = sum((c.weight for c in form.components), ZERO)
+        if weight_sum != scheme.total_weight:
+            problems.append(Issue("component_scores", f"权重合计为 {format_decimal(weight_sum)}，应为 {format_decimal(scheme.total_weight)}"))
+        total = q2(sum((c.score for c in components), ZERO))
+    elif scored and form.indicators:
+        by_level1: dict[str, list[tuple[Decimal, Decimal]]] = {}
+        for row, result in zip(form.indicators, indicator_results):
+            if row.weight is not None and row.weight >= 0:
+                by_level1.setdefault(row.level1, []).append((row.weight, result.score or ZERO))
+        for name, pairs in by_level1.items():
+            weight = sum((w for w, _ in pairs), ZERO)
+            score = sum((s for _, s in pairs), ZERO)
+            comp_rate = truncate1(score / weight * HUNDRED) if weight else None
+            components.append(ComponentResult(name, weight, q2(score), comp_rate, grade_for(comp_rate, scheme)))
+        indicator_sum = sum((r.score or ZERO for r in indicator_results), ZERO)
+        total = q2((exec_score or ZERO) + indicator_sum)
+        weight_sum = (exec_weight or ZERO) + sum((r.weight for r in form.indicators if r.weight is not None), ZERO)
+        if weight_sum != scheme.total_weight:
+            problems.append(Issue(
+                "indicators",
+                f"分值合计为 {format_decimal(weight_sum)}，应为 {format_decimal(scheme.total_weight)}",
+            ))
+        for name, expected in scheme.level1_weights:
+            if name in by_level1:
+                got = sum((w for w, _ in by_level1[name]), ZERO)
+                if got != expected:
+                    warnings.append(Issue("indicators", f"“{name}”分值合计 {format_decimal(got)}，模板建议 {format_decimal(expected)}"))
+    elif scored and form.kind != KIND_TARGETS and form.entered_total is None:
+        problems.append(Issue("indicators", "尚未填写绩效指标"))
+
+    if form.entered_total is not None and not ZERO <= form.entered_total <= scheme.total_weight:
+        errors.append(Issue("entered_total", f"总分 {format_decimal(form.entered_total)} 应在 0 至 {format_decimal(scheme.total_weight)} 之间"))
+
+    # RULES §3.4: the form as a whole needs 偏差大或目标未完成原因分析 below the threshold.
+    if (
+        form.kind != KIND_TARGETS
+        and exec_rate is not None
+        and exec_rate < scheme.execution_threshold
+        and not form.deviation_reasons.strip()
+    ):
+        problems.append(Issue(
+            "analysis.deviation_reasons",
+            f"预算执行率 {format2(exec_rate)}% 低于 {format_decimal(scheme.execution_threshold)}%，须填写偏差大或目标未完成原因分析",
+        ))
+
+    grade = None
+    if scheme.scored and form.kind != KIND_TARGETS:
+        graded = form.entered_total if form.entered_total is not None else total
+        grade = grade_for(graded, scheme)
+    return Evaluation(
+        execution_rate=exec_rate,
+        execution_weight=exec_weight,
+        execution_score=exec_score,
+        budget=budget_results,
+        indicators=indicator_results,
+        components=components,
+        total=total,
+        entered_total=form.entered_total,
+        grade=grade,
+        errors=errors,
+        problems=problems,
+        warnings=warnings,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# §5 Department-level indicators computed from base data
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class BaseData:
+    """A department's 基础数据 for one year, amounts in 万元 (any may be missing)."""
+
+    initial_budget: Decimal | None = None  # 年初预算数
+    adjusted_budget: Decimal | None = None  # 调整预算数
+    actual_expense: Decimal | None = None  # 实际支出数（总支出）
+    basic_budget: Decimal | None = None  # 基本支出预算
+    project_budget: Decimal | None = None  # 项目支出预算
+    basic_expense: Decimal | None = None  # 基本支出决算
+    project_expense: Decimal | None = None  # 项目支出决算
+    carryover_end: Decimal | None = None  # 年末结转结余
+    public_funds_budget: Decimal | None = None  # 预算公用经费
+    public_funds_actual: Decimal | None = None  # 实际公用经费
+    three_public_budget: Decimal | None = None  # "三公"经费预算数
+    three_public_actual: Decimal | None = None  # "三公"经费实际支出
+    three_public_prev_budget: Decimal | None = None  # 上年"三公"经费预算数
+    three_public_prev_actual: Decimal | None = None  # 上年"三公"经费决算数
+    procurement_budget: Decimal | None = None  # 政府采购预算
+    procurement_actual: Decimal | None = None  # 实际政府采购金额
+    staff_quota: Decimal | None = None  # 编制数
+    staff_actual: Decimal | None = None  # 在职人员数
+
+
+@dataclass(frozen=True)
+class DerivedIndicator:
+    name: str
+    value: Decimal | None  # percent, 2 decimals; None when an input is missing or a divisor is 0
+    formula: str
+    inputs: tuple[tuple[str, Decimal | None], ...]
+
+    @property
+    def printed(self) -> str:
+        return "—" if self.value is None else f"{format2(self.value)}%"
+
+
+def _difference(a: Decimal | None, b: Decimal | None) -> Decimal | None:
+    return None if a is None or b is None else a - b
+
+
+def department_indicators(base: BaseData, scheme: Scheme | None = None) -> list[DerivedIndicator]:
+    """Return the department indicators of RULES §5 computed from the base data."""
+    basis_final = scheme is not None and scheme.three_public_basis == "final"
+    prev_three = base.three_public_prev_actual if basis_final else base.three_public_prev_budget
+    this_three = base.three_public_actual if basis_final else base.three_public_budget
+    basis_label = "决算" if basis_final else "预算"
+    adjustment = _difference(base.adjusted_budget, base.initial_budget)
+
+    def total(a, b):
+        return None if a is None or b is None else a + b
+
+    budget_total = total(base.basic_budget, base.project_budget) if base.initial_budget is None else base.initial_budget
+    rows = [
+        ("预算执行率", rate(base.actual_expense, base.adjusted_budget), "实际支出数 ÷ 调整预算数",
+         (("实际支出数", base.actual_expense), ("调整预算数", base.adjusted_budget))),
+        ("预算调整率", rate(adjustment, base.initial_budget), "(调整预算数 − 年初预算数) ÷ 年初预算数",
+         (("调整预算数", base.adjusted_budget), ("年初预算数", base.initial_budget))),
+        ("结转结余率", rate(base.carryover_end, base.adjusted_budget), "年末结转结余 ÷ 调整预算数",
+         (("年末结转结余", base.carryover_end), ("调整预算数", base.adjusted_budget))),
+        ("公用经费控制率", rate(base.public_funds_actual, base.public_funds_budget), "实际公用经费 ÷ 预算公用经费",
+         (("实际公用经费", base.public_funds_actual), ("预算公用经费", base.public_funds_budget))),
+        ("“三公经费”控制率", rate(base.three_public_actual, base.three_public_budget), "“三公经费”实际支出 ÷ 预算数",
+         (("“三公经费”实际支出", base.three_public_actual), ("“三公经费”预算数", base.three_public_budget))),
+        ("“三公经费”变动率", rate(_difference(this_three, prev_three), prev_three),
+         f"(本年 − 上年) ÷ 上年（{basis_label}口径）",
+         ((f"本年“三公经费”{basis_label}数", this_three), (f"上年“三公经费”{basis_label}数", prev_three))),
+        ("政府采购执行率", rate(base.procurement_actual, base.procurement_budget), "实际政府采购金额 ÷ 政府采购预算",
+         (("实际政府采购金额", base.procurement_actual), ("政府采购预算", base.procurement_budget))),
+        ("在职人员控制率", rate(base.staff_actual, base.staff_quota), "在职人员数 ÷ 编制数",
+         (("在职人员数", base.staff_actual), ("编制数", base.staff_quota))),
+        ("项目支出占比（决算）", rate(base.project_expense, base.actual_expense), "项目支出 ÷ 总支出",
+         (("项目支出", base.project_expense), ("总支出", base.actual_expense))),
+        ("基本支出占比（决算）", rate(base.basic_expense, base.actual_expense), "基本支出 ÷ 总支出",
+         (("基本支出", base.basic_expense), ("总支出", base.actual_expense))),
+        ("项目支出占比（预算）", rate(base.project_budget, budget_total), "项目支出预算 ÷ 预算总额",
+         (("项目支出预算", base.project_budget), ("预算总额", budget_total))),
+        ("基本支出占比（预算）", rate(base.basic_budget, budget_total), "基本支出预算 ÷ 预算总额",
+         (("基本支出预算", base.basic_budget), ("预算总额", budget_total))),
+    ]
+    return [DerivedIndicator(name, value, formula, inputs) for name, value, formula, inputs in rows]

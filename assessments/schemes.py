@@ -1,0 +1,120 @@
+"""The scoring schemes (评分规则) the product ships, as plain data.
+
+Migration 0002 loads these rows into ``ScoringScheme``; afterwards they are data an administrator
+may edit, so a change here needs a new data migration to reach existing databases.
+Each entry names the published table it was checked on (RULES.md).
+"""
+from decimal import Decimal
+
+from assessments import rules
+
+NATIONAL_GRADES = [["90", "优"], ["80", "良"], ["60", "中"], ["0", "差"]]
+
+SHIPPED_SCHEMES = [
+    {
+        # 财政部 2020 项目支出绩效自评表: 10 + 产出 50 / 效益 30 / 满意度 10.
+        "key": "national-2020",
+        "name": "全国通用（2020 项目支出绩效自评表）",
+        "scored": True,
+        "execution_weight": "10",
+        "level1_weights": [["产出指标", "50"], ["效益指标", "30"], ["满意度指标", "10"]],
+        "grade_scale": NATIONAL_GRADES,
+        "components": [],
+        "layout": "national",
+    },
+    {
+        # 新洲 附件2: 预算执行 20 + 年度绩效目标 80; 满意度 filed under 效益指标.
+        "key": "hubei-project",
+        "name": "湖北省项目支出自评（20 + 80）",
+        "scored": True,
+        "execution_weight": "20",
+        "level1_weights": [],
+        "grade_scale": NATIONAL_GRADES,
+        "components": [],
+        "layout": "hubei",
+    },
+    {
+        # 石家庄: 10-point execution, grades 优秀 85 / 良好 75 / 一般 60 / 较差.
+        "key": "hebei-shijiazhuang",
+        "name": "河北省石家庄市（执行 10 分，优秀 ≥ 85）",
+        "scored": True,
+        "execution_weight": "10",
+        "level1_weights": [["产出指标", "50"], ["效益指标", "30"], ["满意度指标", "10"]],
+        "grade_scale": [["85", "优秀"], ["75", "良好"], ["60", "一般"], ["0", "较差"]],
+        "components": [],
+        "layout": "national",
+    },
+    {
+        # 苏州 部门整体自评表: deviations and reasons only, no scores.
+        "key": "jiangsu-department",
+        "name": "江苏省部门整体自评（只计偏差，不计分）",
+        "scored": False,
+        "execution_weight": None,
+        "level1_weights": [],
+        "grade_scale": [],
+        "components": [],
+        "layout": "jiangsu",
+    },
+    {
+        # 新洲 附件1 评分结果: 投入 18 / 过程 28 / 产出 34 / 效果 20, 得分率 truncated.
+        "key": "wuhan-department",
+        "name": "武汉市部门整体支出绩效评价（投入/过程/产出/效果）",
+        "scored": True,
+        "execution_weight": None,
+        "level1_weights": [],
+        "grade_scale": NATIONAL_GRADES,
+        "components": [["投入", "18"], ["过程", "28"], ["产出", "34"], ["效果", "20"]],
+        "layout": "wuhan",
+    },
+    {
+        # 江门 (Guangdong) publishes its department report as prose with a grade but no scored
+        # table; the product keeps such a form unscored and lets the reviewer read the deviations.
+        "key": "department-unscored",
+        "name": "部门整体自评（通用，不计分）",
+        "scored": False,
+        "execution_weight": None,
+        "level1_weights": [],
+        "grade_scale": [],
+        "components": [],
+        "layout": "jiangsu",
+    },
+]
+
+DEFAULTS = {
+    "deviation_threshold": "10",
+    "execution_threshold": "90",
+    "total_weight": "100",
+    "manual_level1": [],
+    "execution_rounding": "deduction",
+    "three_public_basis": "budget",
+}
+
+
+def to_rules(data: dict) -> rules.Scheme:
+    """Return the pure ``rules.Scheme`` of one scheme's data (as stored or as shipped)."""
+    merged = {**DEFAULTS, **data}
+
+    def dec(value):
+        return None if value is None else Decimal(str(value))
+
+    return rules.Scheme(
+        key=merged["key"],
+        name=merged.get("name", ""),
+        scored=bool(merged["scored"]),
+        execution_weight=dec(merged["execution_weight"]),
+        level1_weights=tuple((name, dec(w)) for name, w in merged["level1_weights"]),
+        grade_scale=tuple((dec(t), label) for t, label in merged["grade_scale"]),
+        deviation_threshold=dec(merged["deviation_threshold"]),
+        execution_threshold=dec(merged["execution_threshold"]),
+        total_weight=dec(merged["total_weight"]),
+        components=tuple((name, dec(w)) for name, w in merged["components"]),
+        manual_level1=tuple(merged["manual_level1"]),
+        execution_rounding=merged["execution_rounding"],
+        three_public_basis=merged["three_public_basis"],
+        layout=merged["layout"],
+    )
+
+
+def shipped() -> dict[str, rules.Scheme]:
+    """Return the shipped schemes by key, without a database (for pure tests and tools)."""
+    return {s["key"]: to_rules(s) for s in SHIPPED_SCHEMES}

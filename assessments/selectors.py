@@ -1,0 +1,117 @@
+"""Reads: everything a page, a command or an export needs, scoped to what a user may see."""
+from __future__ import annotations
+
+from assessments import interchange, rules
+from assessments.models import (
+    Assessment,
+    Department,
+    DepartmentBaseData,
+    Membership,
+    ScoringScheme,
+)
+
+
+def scheme_map() -> dict[str, rules.Scheme]:
+    """Return every scheme in the database as pure schemes by key."""
+    return {s.key: s.as_rules() for s in ScoringScheme.objects.all()}
+
+
+def assessment_queryset():
+    """Return assessments with everything the form, the export and the PDF read, in 6 queries."""
+    return Assessment.objects.select_related("fiscal_year", "department", "project", "scheme").prefetch_related(
+        "budget_lines", "indicators", "key_tasks", "report_sections", "component_scores",
+    )
+
+
+def assessment_document(*, assessment: Assessment) -> interchange.Document:
+    """Return the interchange document of an assessment (uses prefetched rows when present)."""
+    a = assessment
+    project = None
+    if a.project_id:
+        p = a.project
+        project = interchange.ProjectInfo(
+            name=p.name, implementing_unit=p.implementing_unit, category=p.category, attribute=p.attribute, type=p.type,
+        )
+    goals = {
+        key: value for key, value in (
+            ("expected", a.goal_expected), ("achieved", a.goal_achieved),
+            ("long_term", a.goal_long_term), ("annual", a.goal_annual),
+        ) if value
+    }
+    analysis = {
+        key: value for key, value in (("deviation_reasons", a.deviation_reasons), ("improvements", a.improvements))
+        if value
+    }
+    profile = {
+        key: value for key, value in (("functions", a.profile_functions), ("organization", a.profile_organization))
+        if value
+    }
+    return interchange.Document(
+        kind=a.kind,
+        fiscal_year=a.fiscal_year.year,
+        scheme=a.scheme.key,
+        department=a.department.name,
+        project=project,
+        filled_by={"name": a.filled_by_name, "phone": a.filled_by_phone, "date": a.fill_date},
+        goals=goals,
+        analysis=analysis,
+        profile=profile,
+        budget=[line.as_rules() for line in a.budget_lines.all()],
+        indicators=[row.as_rules() for row in a.indicators.all()],
+        key_tasks=[interchange.KeyTask(duty=t.duty, task=t.task, result=t.result) for t in a.key_tasks.all()],
+        report={s.title: s.text for s in a.report_sections.all()},
+        components=[rules.ComponentRow(name=c.name, weight=c.weight, score=c.score) for c in a.component_scores.all()],
+        entered_total=a.entered_total,
+    )
+
+
+def assessment_evaluation(*, assessment: Assessment) -> rules.Evaluation:
+    """Return every computed figure of an assessment."""
+    document = assessment_document(assessment=assessment)
+    return rules.evaluate(document.form(), assessment.scheme.as_rules())
+
+
+def assessment_export_json(*, assessment: Assessment) -> dict:
+    """Return the interchange object of an assessment with its ``computed`` figures."""
+    document = assessment_document(assessment=assessment)
+    evaluation = rules.evaluate(document.form(), assessment.scheme.as_rules())
+    data = interchange.document_to_json(document)
+    data["computed"] = interchange.computed_to_json(evaluation)
+    return data
+
+
+def departments_visible_to(*, user):
+    """Return the departments a user may see: their own, plus everything under a reviewer's scope."""
+    if not user.is_authenticated:
+        return Department.objects.none()
+    if user.is_superuser:
+        return Department.objects.all()
+    memberships = list(Membership.objects.filter(user=user).select_related("department"))
+    own = {m.department_id for m in memberships if m.role == Membership.Role.FILLER}
+    reviewed = [m.department for m in memberships if m.role == Membership.Role.REVIEWER]
+    ids = set(own)
+    if reviewed:
+        ids |= set(Department.objects.descendants_of(reviewed).values_list("pk", flat=True))
+    return Department.objects.filter(pk__in=ids)
+
+
+def departments_fillable_by(*, user):
+    """Return the departments a user may fill forms for (填报人 memberships)."""
+    if user.is_superuser:
+        return Department.objects.all()
+    return Department.objects.filter(memberships__user=user, memberships__role=Membership.Role.FILLER).distinct()
+
+
+def base_data_for(*, department, fiscal_year):
+    return DepartmentBaseData.objects.filter(department=department, fiscal_year=fiscal_year).first()
+
+
+def assessment_list_for(*, user, year=None):
+    """Return the assessments a user may see, newest year first."""
+    qs = Assessment.objects.select_related("fiscal_year", "department", "project", "scheme").filter(
+        department__in=departments_visible_to(user=user)
+    )
+    if year is not None:
+        qs = qs.filter(fiscal_year__year=year)
+    return qs
+
