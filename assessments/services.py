@@ -111,7 +111,8 @@ def assessment_import(*, document: interchange.Document, user=None) -> Assessmen
                       "attribute": info.attribute, "type": info.type},
         )
     assessment = (
-        Assessment.objects.select_for_update()
+        # No ordering: the default one joins the nullable project, which FOR UPDATE cannot lock.
+        Assessment.objects.order_by().select_for_update(of=("self",))
         .filter(kind=document.kind, fiscal_year=fiscal_year, department=department, project=project)
         .first()
     )
