@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Run the whole suite on SQLite, then on a throwaway PostgreSQL cluster this script starts and
+# removes itself; fail when either fails. TEST_DATABASES=sqlite|postgres runs only one.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PYTHONDONTWRITEBYTECODE=1
+PY=.venv/bin/python
+WHICH=${TEST_DATABASES:-sqlite postgres}
+read -r -a EXTRA <<< "${PYTEST_ARGS:-}"
+declare -A RESULT
+
+run_pytest() {  # $1 = label; the environment says which database
+  echo "=== $1 ==="
+  "$PY" -m pytest "${EXTRA[@]}"
+  local code=$?
+  # Exit 5 means no test ran: that is a failure here, never a pass.
+  if [[ $code -eq 0 ]]; then RESULT[$1]=passed; else RESULT[$1]="failed (pytest exit $code)"; fi
+}
+
+if [[ " $WHICH " == *" sqlite "* ]]; then
+  # An empty DATABASE_URL means the default, SQLite (config/env.py).
+  DATABASE_URL= run_pytest SQLite
+fi
+
+if [[ " $WHICH " == *" postgres "* ]]; then
+  PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  if [[ -z "$PGBIN" ]]; then
+    RESULT[PostgreSQL]="failed (no PostgreSQL server binaries; run scripts/system_deps.sh)"
+  else
+    PGROOT=$(mktemp -d /tmp/yusuan-pg.XXXXXX)
+    as_pg() { if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+    cleanup() {
+      as_pg "$PGBIN/pg_ctl" -D "$PGROOT/data" -m immediate stop >/dev/null 2>&1 || true
+      rm -rf "$PGROOT"
+    }
+    trap cleanup EXIT INT TERM
+    [[ $(id -u) -eq 0 ]] && chown postgres:postgres "$PGROOT"
+    PGPORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    as_pg "$PGBIN/initdb" -D "$PGROOT/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 --no-sync >"$PGROOT/initdb.log" 2>&1 \
+      && as_pg "$PGBIN/pg_ctl" -D "$PGROOT/data" -l "$PGROOT/log" -w -o \
+        "-c listen_addresses=127.0.0.1 -p $PGPORT -k $PGROOT -c fsync=off -c full_page_writes=off -c synchronous_commit=off" \
+        start >/dev/null
+    if [[ $? -ne 0 ]]; then
+      cat "$PGROOT/initdb.log" "$PGROOT/log" 2>/dev/null >&2
+      RESULT[PostgreSQL]="failed (the cluster did not start)"
+    else
+      DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/app" run_pytest PostgreSQL
+    fi
+  fi
+fi
+
+echo
+status=0
+for label in SQLite PostgreSQL; do
+  [[ -n "${RESULT[$label]:-}" ]] || continue
+  echo "$label: ${RESULT[$label]}"
+  [[ "${RESULT[$label]}" == passed ]] || status=1
+done
+exit $status
