@@ -9,4 +9,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("assessments/<int:pk>/", views.assessment_detail, name="assessment_detail"),
     path("assessments/<int:pk>/export.json", views.assessment_export_json, name="assessment_export_json"),
+    path("assessments/<int:pk>/print/", views.assessment_print_preview, name="assessment_print_preview"),
+    path("assessments/<int:pk>/download.<str:fmt>", views.assessment_download, name="assessment_download"),
 ]

@@ -2,7 +2,7 @@
 import json
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from assessments import rules, selectors
@@ -48,4 +48,30 @@ def assessment_export_json(request, pk):
     data = selectors.assessment_export_json(assessment=assessment)
     response = HttpResponse(json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="assessment-{assessment.pk}.json"'
+    return response
+
+
+@login_required
+def assessment_print_preview(request, pk):
+    """Show the official layout exactly as the PDF prints it."""
+    from assessments import printing
+
+    return HttpResponse(printing.render_html(assessment=_scoped(request, pk)))
+
+
+DOWNLOADS = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@login_required
+def assessment_download(request, pk, fmt):
+    from assessments import printing
+
+    if fmt not in DOWNLOADS:
+        raise Http404
+    assessment = _scoped(request, pk)
+    response = HttpResponse(printing.render(assessment=assessment, fmt=fmt), content_type=DOWNLOADS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="assessment-{assessment.pk}.{fmt}"'
     return response

@@ -37,8 +37,10 @@ def test_a_filler_sees_only_their_department(client, demo):
 def test_another_departments_assessment_is_a_404_for_every_view(client, demo):
     login(client, "xinzhou", "demo-xinzhou-2024")
     foreign = Assessment.objects.get(project__name="专项业务培训费")
-    for name in ("assessment_detail", "assessment_export_json"):
+    for name in ("assessment_detail", "assessment_export_json", "assessment_print_preview"):
         assert client.get(reverse(name, args=[foreign.pk])).status_code == 404
+    for fmt in ("pdf", "xlsx"):
+        assert client.get(reverse("assessment_download", args=[foreign.pk, fmt])).status_code == 404
 
 
 def test_the_detail_page_shows_the_computed_figures(client, demo):
@@ -66,3 +68,18 @@ def test_amounts_print_in_wan_yuan_with_two_decimals_and_official_labels(client,
     page = client.get(reverse("assessment_detail", args=[assessment.pk])).content.decode()
     assert "年度资金总额" in page and ">8.70<" in page and ">10.42<" in page
     assert "8.697600" not in page
+
+
+def test_downloads_in_the_page_give_the_pdf_and_the_excel_file(client, demo):
+    login(client, "xinzhou", "demo-xinzhou-2024")
+    assessment = Assessment.objects.get(project__name="困难职工帮扶")
+    page = client.get(reverse("assessment_detail", args=[assessment.pk])).content.decode()
+    pdf_url = reverse("assessment_download", args=[assessment.pk, "pdf"])
+    assert pdf_url in page
+    pdf = client.get(pdf_url)
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    xlsx = client.get(reverse("assessment_download", args=[assessment.pk, "xlsx"]))
+    assert xlsx.content[:2] == b"PK"
+    preview = client.get(reverse("assessment_print_preview", args=[assessment.pk])).content.decode()
+    assert "2023年度困难职工帮扶项目自评表" in preview and "100.00" in preview
+    assert client.get(reverse("assessment_download", args=[assessment.pk, "exe"])).status_code == 404

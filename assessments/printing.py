@@ -1,0 +1,175 @@
+"""Printable output of the official layouts: HTML preview, PDF (WeasyPrint) and Excel (openpyxl).
+
+All three walk the same ``layouts.Layout``; none of them knows which form it prints.
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.exceptions import SuspiciousFileOperation
+from django.template.loader import render_to_string
+
+from assessments import layouts
+
+
+class FetchRefused(ValueError):
+    """The PDF renderer was asked for something that is not one of the app's own static files."""
+
+
+def _blocks(layout):
+    blocks = []
+    for block in layout.blocks:
+        if isinstance(block, layouts.Table):
+            total = sum(block.widths)
+            blocks.append({
+                "is_table": True, "caption": block.caption,
+                "percent_widths": [f"{w / total * 100:.2f}" for w in block.widths],
+                "head": block.rows[: block.header_rows], "body": block.rows[block.header_rows:],
+            })
+        else:
+            blocks.append({"is_table": False, "title": block.title, "text": block.text})
+    return blocks
+
+
+def render_html(*, assessment) -> str:
+    """Return the official layout as an HTML page (the in-app preview and the PDF's source)."""
+    layout = layouts.build_layout(assessment)
+    return render_to_string("print/layout.html", {"layout": layout, "blocks": _blocks(layout)})
+
+
+def _static_roots():
+    roots = [Path(p).resolve() for p in getattr(settings, "STATICFILES_DIRS", [])]
+    if settings.STATIC_ROOT:
+        roots.append(Path(settings.STATIC_ROOT).resolve())
+    return roots
+
+
+def allowed_static_path(url) -> Path:
+    """Return the file an app-static URL names; raise FetchRefused for anything else."""
+    if url.startswith(settings.STATIC_URL):
+        try:
+            found = finders.find(url[len(settings.STATIC_URL):].split("?")[0])
+        except SuspiciousFileOperation:  # "../" out of the static folders
+            found = None
+        if found:
+            return Path(found).resolve()
+    if url.startswith("file://"):
+        path = Path(url[len("file://"):].split("?")[0]).resolve()
+        if any(path.is_relative_to(root) for root in _static_roots()) and path.is_file():
+            return path
+    raise FetchRefused(f"refused to fetch {url!r}")
+
+
+def _fetcher():
+    from weasyprint.urls import URLFetcher
+
+    class StaticOnlyFetcher(URLFetcher):
+        """WeasyPrint fetcher that reads the app's own static files and nothing else."""
+
+        def fetch(self, url, headers=None):
+            return super().fetch(allowed_static_path(url).as_uri(), headers)
+
+    return StaticOnlyFetcher(allowed_protocols=["file"])
+
+
+def render_pdf(*, assessment) -> bytes:
+    from weasyprint import HTML
+
+    html = render_html(assessment=assessment)
+    return HTML(string=html, base_url=settings.STATIC_URL, url_fetcher=_fetcher()).write_pdf()
+
+
+def render_xlsx(*, assessment) -> bytes:
+    """Return the layout as an Excel workbook: merged cells, widths, number formats, borders."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+    layout = layouts.build_layout(assessment)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = layout.title[:31]
+    thin = Side(style="thin", color="000000")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    head_fill = PatternFill("solid", fgColor="F2F2F2")
+    columns = max((len(b.widths) for b in layout.blocks if isinstance(b, layouts.Table)), default=1)
+    ws.page_setup.orientation = layout.orientation
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+
+    row = 1
+    ws.cell(row=row, column=1, value=layout.title).font = Font(name="Noto Sans CJK SC", bold=True, size=16)
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=columns)
+    ws.cell(row=row, column=1).alignment = Alignment(horizontal="center")
+    row += 1
+    ws.cell(row=row, column=1, value=layout.subtitle).alignment = Alignment(horizontal="center")
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=columns)
+    row += 1
+    ws.cell(row=row, column=1, value="    ".join(f"{label}：{value}" for label, value in layout.meta))
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=columns)
+    row += 2
+    widths = [0.0] * columns
+    for block in layout.blocks:
+        if not isinstance(block, layouts.Table):
+            ws.cell(row=row, column=1, value=(f"{block.title}\n" if block.title else "") + block.text)
+            ws.cell(row=row, column=1).alignment = Alignment(wrap_text=True, vertical="top")
+            ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=columns)
+            row += 2
+            continue
+        if block.caption:
+            ws.cell(row=row, column=1, value=block.caption).font = Font(bold=True)
+            row += 1
+        for i, w in enumerate(block.widths):
+            widths[i] = max(widths[i], w)
+        occupied = set()  # (row, col) covered by a rowspan from above
+        for cells in block.rows:
+            col = 1
+            for cell in cells:
+                while (row, col) in occupied:
+                    col += 1
+                target = ws.cell(row=row, column=col)
+                number = cell.kind == "number" and _as_number(cell.text)
+                target.value = number if number is not False else cell.text
+                if number is not False:
+                    target.number_format = "0.00"
+                target.alignment = Alignment(horizontal=cell.align, vertical="center", wrap_text=True)
+                if cell.kind == "head":
+                    target.font = Font(bold=True)
+                    target.fill = head_fill
+                for r in range(row, row + cell.rowspan):
+                    for c in range(col, col + cell.colspan):
+                        ws.cell(row=r, column=c).border = border
+                        occupied.add((r, c))
+                if cell.colspan > 1 or cell.rowspan > 1:
+                    ws.merge_cells(start_row=row, start_column=col, end_row=row + cell.rowspan - 1,
+                                   end_column=col + cell.colspan - 1)
+                col += cell.colspan
+            row += 1
+        row += 1
+    from openpyxl.utils import get_column_letter
+
+    for i, w in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(i)].width = max(8, w * 9)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _as_number(text):
+    """Return a 2-decimal figure as a Decimal for Excel, or False when the cell is not one."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        return Decimal(text) if text and text[-1].isdigit() and "." in text else False
+    except InvalidOperation:
+        return False
+
+
+def render(*, assessment, fmt: str) -> bytes:
+    """Return the assessment printed as ``fmt`` ("pdf" or "xlsx")."""
+    if fmt == "pdf":
+        return render_pdf(assessment=assessment)
+    if fmt == "xlsx":
+        return render_xlsx(assessment=assessment)
+    raise ValueError(f"unknown format {fmt!r}")
