@@ -268,6 +268,9 @@ class Assessment(models.Model):
     problem_count = models.PositiveIntegerField(_("待解决问题数"), default=0, editable=False)
 
     wizard_step = models.CharField(_("填报步骤"), max_length=32, blank=True)
+    # What a user typed on a step that could not be stored yet (e.g. text in an amount field),
+    # kept verbatim by step so that nothing typed is ever lost; submission waits until it is empty.
+    draft_inputs = models.JSONField(_("未通过校验的输入"), default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 

@@ -157,3 +157,165 @@ def base_data_upsert(*, department: Department, fiscal_year: FiscalYear, values:
     )
     return base
 
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry in the browser
+# ---------------------------------------------------------------------------------------------
+class SubmissionBlocked(Exception):
+    """Submission refused: the problems (rules.Issue) that must be solved first."""
+
+    def __init__(self, issues):
+        super().__init__(_("仍有 %(n)d 个问题须解决") % {"n": len(issues)})
+        self.issues = issues
+
+
+class IllegalTransition(Exception):
+    """A state change that the workflow does not allow from the current state."""
+
+
+FALLBACK_SCHEMES = {
+    Assessment.Kind.PROJECT: "national-2020",
+    Assessment.Kind.DEPARTMENT: "jiangsu-department",
+    Assessment.Kind.TARGETS: "department-unscored",
+}
+
+
+@transaction.atomic
+def assessment_create(*, user, kind: str, department: Department, year: int, project_name: str = "") -> Assessment:
+    """Create a draft form for a department (and project) in a year, or return the existing one.
+
+    The scoring scheme is the one the department's region sets for this kind of form.
+    """
+    fiscal_year = fiscal_year_get_or_create(year=year)
+    project = None
+    if kind == Assessment.Kind.PROJECT:
+        project, _created = Project.objects.get_or_create(
+            department=department, name=project_name.strip(), defaults={"implementing_unit": department.name})
+    existing = Assessment.objects.filter(kind=kind, fiscal_year=fiscal_year, department=department,
+                                         project=project).first()
+    if existing:
+        return existing
+    scheme = (department.region.scheme_for(kind) if department.region_id
+              else ScoringScheme.objects.get(key=FALLBACK_SCHEMES[kind]))
+    assessment = Assessment.objects.create(kind=kind, fiscal_year=fiscal_year, department=department,
+                                           project=project, scheme=scheme)
+    if kind == Assessment.Kind.PROJECT:
+        # The four rows of the national 项目资金 block, so the user only types the amounts.
+        BudgetLine.objects.bulk_create([
+            BudgetLine(assessment=assessment, order=i, line=line)
+            for i, line in enumerate(("total", "appropriation", "carryover", "other"))
+        ])
+    elif kind == Assessment.Kind.DEPARTMENT:
+        BudgetLine.objects.bulk_create([
+            BudgetLine(assessment=assessment, order=i, line=line) for i, line in enumerate(("total", "basic", "project"))
+        ])
+        if scheme.components:
+            ComponentScore.objects.bulk_create([
+                ComponentScore(assessment=assessment, order=i, name=name, weight=weight, score=0)
+                for i, (name, weight) in enumerate(scheme.components)
+            ])
+    AssessmentEvent.objects.create(assessment=assessment, type=AssessmentEvent.Type.CREATED, user=user)
+    return assessment_recompute(assessment=assessment)
+
+
+PROJECT_FIELDS = {"implementing_unit", "category", "attribute", "type"}
+
+
+@transaction.atomic
+def assessment_save_step(*, assessment: Assessment, user, step, data) -> Assessment:
+    """Write what a user entered on one wizard step; keep it verbatim if it cannot be stored yet.
+
+    ``step`` is a ``wizard.Step`` and ``data`` its ``wizard.StepInput``. Values that parse are
+    written to the assessment and its rows; a step with unreadable values (text in an amount)
+    is kept as typed in ``draft_inputs`` so the user finds it again, and blocks submission.
+    """
+    assessment = Assessment.objects.select_for_update(of=("self",)).select_related("project").get(pk=assessment.pk)
+    if not assessment.is_editable:
+        raise AssessmentLocked(_("“%(title)s”状态为“%(status)s”，不能修改")
+                               % {"title": assessment.title, "status": assessment.get_status_display()})
+    drafts = dict(assessment.draft_inputs)
+    if data.errors:
+        drafts[step.key] = data.raw
+    else:
+        drafts.pop(step.key, None)
+        if step.is_rows:
+            _write_step_rows(assessment=assessment, step=step, rows=data.rows)
+        else:
+            project_changes = {k: v for k, v in data.values.items() if k in PROJECT_FIELDS}
+            for name, value in data.values.items():
+                if name not in PROJECT_FIELDS:
+                    setattr(assessment, name, value)
+            if project_changes and assessment.project_id:
+                Project.objects.filter(pk=assessment.project_id).update(**project_changes)
+    assessment.draft_inputs = drafts
+    assessment.wizard_step = step.key
+    assessment.version += 1
+    assessment.save()
+    AssessmentEvent.objects.create(
+        assessment=assessment, type=AssessmentEvent.Type.SAVED, user=user,
+        comment=str(step.label) + (_("（含未通过校验的输入）") if data.errors else ""), data={"step": step.key},
+    )
+    return assessment_recompute(assessment=assessment)
+
+
+def _write_step_rows(*, assessment, step, rows):
+    if step.rows == "budget":
+        assessment.budget_lines.all().delete()
+        BudgetLine.objects.bulk_create([
+            BudgetLine(assessment=assessment, order=i, line=r.line, name=r.name, initial=r.initial,
+                       adjustment=r.adjustment, adjusted=r.adjusted, executed=r.executed, half_year=r.half_year)
+            for i, r in enumerate(rows)
+        ])
+    elif step.rows == "indicators":
+        assessment.indicators.all().delete()
+        indicators = []
+        for i, r in enumerate(rows):
+            indicator = Indicator(
+                assessment=assessment, order=i, level1=r.level1, level2=r.level2, name=r.name, target_text=r.target,
+                actual_text=r.actual, half_year_target=r.half_year_target, weight=r.weight, band=r.band,
+                share=r.share, manual_score=r.score, source=r.source, reason=r.reason, key_work=r.key_work,
+                project_name=r.project_name,
+            )
+            indicator.store_parsed()
+            indicators.append(indicator)
+        Indicator.objects.bulk_create(indicators)
+    elif step.rows == "key_tasks":
+        assessment.key_tasks.all().delete()
+        KeyTask.objects.bulk_create([KeyTask(assessment=assessment, order=i, duty=t.duty, task=t.task, result=t.result)
+                                     for i, t in enumerate(rows)])
+    elif step.rows == "components":
+        assessment.component_scores.all().delete()
+        ComponentScore.objects.bulk_create([
+            ComponentScore(assessment=assessment, order=i, name=c.name, weight=c.weight, score=c.score)
+            for i, c in enumerate(rows)
+        ])
+    elif step.rows == "report":
+        assessment.report_sections.all().delete()
+        ReportSection.objects.bulk_create([ReportSection(assessment=assessment, order=i, title=t, text=x)
+                                           for i, (t, x) in enumerate(rows)])
+
+
+@transaction.atomic
+def assessment_submit(*, assessment: Assessment, user) -> Assessment:
+    """草稿/退回修改 → 已提交, only when nothing blocks submission (RULES §3.4, §4)."""
+    assessment = Assessment.objects.select_for_update(of=("self",)).get(pk=assessment.pk)
+    if assessment.status not in (Assessment.Status.DRAFT, Assessment.Status.RETURNED):
+        raise IllegalTransition(_("状态为“%(status)s”的表不能提交") % {"status": assessment.get_status_display()})
+    evaluation = assessment_evaluation(assessment=assessment_queryset().get(pk=assessment.pk))
+    from assessments import rules
+
+    issues = list(evaluation.errors) + list(evaluation.problems)
+    issues += [rules.Issue(step, _("此步骤有未通过校验的输入")) for step in assessment.draft_inputs]
+    if issues:
+        raise SubmissionBlocked(issues)
+    assessment.status = Assessment.Status.SUBMITTED
+    assessment.version += 1
+    assessment.save(update_fields=["status", "version", "updated_at"])
+    AssessmentEvent.objects.create(assessment=assessment, type=AssessmentEvent.Type.SUBMITTED, user=user)
+    return assessment
+
+
+def assessment_go_to_step(*, assessment: Assessment, step: str) -> None:
+    """Remember the step the user moved to, so reopening the form continues there."""
+    Assessment.objects.filter(pk=assessment.pk).update(wizard_step=step)

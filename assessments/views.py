@@ -19,6 +19,7 @@ def home(request):
     return render(request, "assessments/home.html", {
         "assessments": assessments, "years": years, "year": year,
         "departments": selectors.departments_visible_to(user=request.user),
+        "fillable_ids": set(selectors.departments_fillable_by(user=request.user).values_list("pk", flat=True)),
     })
 
 
@@ -75,3 +76,240 @@ def assessment_download(request, pk, fmt):
     response = HttpResponse(printing.render(assessment=assessment, fmt=fmt), content_type=DOWNLOADS[fmt])
     response["Content-Disposition"] = f'attachment; filename="assessment-{assessment.pk}.{fmt}"'
     return response
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry: creating a form and its wizard
+# ---------------------------------------------------------------------------------------------
+from django.contrib import messages  # noqa: E402
+from django.http import JsonResponse  # noqa: E402
+from django.shortcuts import redirect  # noqa: E402
+from django.utils.datastructures import MultiValueDict  # noqa: E402
+from django.utils.translation import gettext as _  # noqa: E402
+from django.views.decorators.http import require_POST  # noqa: E402
+
+from assessments import services, wizard  # noqa: E402
+from assessments.models import Department  # noqa: E402
+
+
+def _editable(request, pk):
+    """Return an assessment the user may fill in (their own departments); anything else is 404."""
+    return get_object_or_404(selectors.assessment_queryset().filter(
+        department__in=selectors.departments_fillable_by(user=request.user)), pk=pk)
+
+
+@login_required
+def assessment_new(request):
+    departments = selectors.departments_fillable_by(user=request.user)
+    errors = {}
+    if request.method == "POST":
+        kind = request.POST.get("kind", "")
+        department = departments.filter(pk=request.POST.get("department") or 0).first()
+        year = request.POST.get("year", "")
+        project_name = request.POST.get("project_name", "").strip()
+        if kind not in Assessment.Kind.values:
+            errors["kind"] = _("请选择表单类型")
+        if department is None:
+            errors["department"] = _("请选择部门")
+        if not (year.isdigit() and 2000 <= int(year) <= 2100):
+            errors["year"] = _("年度应为 2000–2100 之间的四位数字")
+        if kind == Assessment.Kind.PROJECT and not project_name:
+            errors["project_name"] = _("项目支出绩效自评表须填写项目名称")
+        if not errors:
+            assessment = services.assessment_create(user=request.user, kind=kind, department=department,
+                                                    year=int(year), project_name=project_name)
+            return redirect("assessment_edit", pk=assessment.pk)
+    return render(request, "assessments/new.html", {
+        "departments": departments, "kinds": Assessment.Kind.choices, "errors": errors, "post": request.POST,
+        "default_year": request.POST.get("year") or "",
+    })
+
+
+@login_required
+def assessment_edit(request, pk):
+    """Continue where the user left off (the step saved last), or start at the first step."""
+    assessment = _editable(request, pk)
+    keys = [s.key for s in wizard.steps_for(assessment)]
+    return redirect("assessment_step", pk=pk, step=assessment.wizard_step if assessment.wizard_step in keys else keys[0])
+
+
+def _as_text(value):
+    from decimal import Decimal
+
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return rules.format_decimal(value)
+    return str(value)
+
+
+def _saved_raw(assessment, document, step):
+    """Return a step's stored values as the texts its inputs show."""
+    if not step.is_rows:
+        values = {}
+        for col in step.fields:
+            source = assessment.project if col.name in services.PROJECT_FIELDS else assessment
+            value = getattr(source, col.name, "")
+            values[col.name] = value.isoformat() if hasattr(value, "isoformat") else _as_text(value)
+        return values
+    if step.rows == "report":
+        return {"rows": [{"title": t, "text": x} for t, x in document.report.items()]}
+    rows = []
+    for item in getattr(document, step.rows):
+        raw = {}
+        for col in step.columns:
+            attr = "project_name" if (step.rows == "indicators" and col.name == "project") else col.name
+            raw[col.name] = _as_text(getattr(item, attr, ""))
+        rows.append(raw)
+    return {"rows": rows}
+
+
+def _as_post(step, raw):
+    data = MultiValueDict()
+    if step.is_rows:
+        for col in step.columns:
+            data.setlist(col.name, [r.get(col.name, "") for r in raw.get("rows", [])])
+    else:
+        for key, value in raw.items():
+            data[key] = value
+    return data
+
+
+def _state(assessment, step, post=None):
+    """Return the step's inputs, the document with them in place, and its evaluation."""
+    document = selectors.assessment_document(assessment=assessment)
+    if post is None and step.key in assessment.draft_inputs:
+        post = _as_post(step, assessment.draft_inputs[step.key])
+    data = wizard.read_step(step, post) if post is not None else None
+    if data is not None:
+        wizard.apply_to_document(document, step, data)
+        raw = data.raw
+    else:
+        raw = _saved_raw(assessment, document, step)
+    evaluation = rules.evaluate(document.form(), assessment.scheme.as_rules())
+    issues = list(evaluation.errors) + list(evaluation.problems) + (data.errors if data else [])
+    return raw, document, evaluation, issues
+
+
+def _row_view(step, raw, evaluation, issues):
+    rows = []
+    for i, values in enumerate(raw.get("rows", [])):
+        prefix = f"{step.rows}[{i}]"
+        row_issues = {}
+        for issue in issues:
+            if issue.path == prefix or issue.path.startswith(prefix + "."):
+                column = issue.path[len(prefix) + 1:] or "_row"
+                row_issues.setdefault(column, []).append(issue.message)
+        result = evaluation.indicators[i] if step.rows == "indicators" and i < len(evaluation.indicators) else None
+        budget = evaluation.budget[i] if step.rows == "budget" and i < len(evaluation.budget) else None
+        cells = [{"col": col, "value": values.get(col.name, ""), "issues": row_issues.get(col.name, [])}
+                 for col in step.columns]
+        rows.append({"index": i, "cells": cells, "issues": row_issues.get("_row", []), "result": result,
+                     "budget": budget})
+    return rows
+
+
+def _figures(evaluation):
+    fmt = rules.format2
+    return {
+        "execution_rate": "—" if evaluation.execution_rate is None else f"{fmt(evaluation.execution_rate)}%",
+        "execution_score": fmt(evaluation.execution_score) or "—",
+        "total": fmt(evaluation.shown_total) or "—",
+        "grade": evaluation.grade or "—",
+        "problems": len(evaluation.problems) + len(evaluation.errors),
+    }
+
+
+@login_required
+def assessment_step(request, pk, step):
+    assessment = _editable(request, pk)
+    steps = wizard.steps_for(assessment)
+    current = wizard.step_by_key(assessment, step)
+    if current is None:
+        raise Http404
+    if request.method == "POST":
+        if not assessment.is_editable:
+            messages.error(request, _("此表已提交或已审核，不能修改。"))
+            return redirect("assessment_detail", pk=pk)
+        action = request.POST.get("action", "next")
+        if current.key != "preview":
+            data = wizard.read_step(current, request.POST)
+            services.assessment_save_step(assessment=assessment, user=request.user, step=current, data=data)
+            if data.errors:
+                messages.error(request, _("已保存，但有内容未通过校验，请按提示修改。"))
+                return redirect("assessment_step", pk=pk, step=current.key)
+        keys = [s.key for s in steps]
+        index = keys.index(current.key)
+        if action == "submit":
+            try:
+                services.assessment_submit(assessment=assessment, user=request.user)
+            except services.SubmissionBlocked:
+                messages.error(request, _("仍有问题须解决，不能提交。"))
+                return redirect("assessment_step", pk=pk, step=current.key)
+            messages.success(request, _("已提交。"))
+            return redirect("assessment_detail", pk=pk)
+        if action == "prev":
+            target = keys[max(0, index - 1)]
+        elif action.startswith("goto:") and action[5:] in keys:
+            target = action[5:]
+        elif action == "stay":
+            target = current.key
+        else:
+            target = keys[min(len(keys) - 1, index + 1)]
+        if target != current.key:
+            services.assessment_go_to_step(assessment=assessment, step=target)
+        return redirect("assessment_step", pk=pk, step=target)
+
+    assessment = selectors.assessment_queryset().get(pk=assessment.pk)
+    raw, document, evaluation, issues = _state(assessment, current)
+    problems = []
+    step_of_path = {s.rows: s.key for s in steps if s.is_rows}
+    step_of_path.update({"analysis": "analysis", "component_scores": "components"})
+    for issue in issues:
+        head = issue.path.split("[")[0].split(".")[0]
+        problems.append({"path": issue.path, "message": issue.message, "step": step_of_path.get(head, current.key)})
+    return render(request, "assessments/wizard.html", {
+        "assessment": assessment, "steps": steps, "step": current, "raw": raw,
+        "rows": _row_view(current, raw, evaluation, issues) if current.is_rows else [],
+        "field_issues": {i.path: i.message for i in issues if not current.is_rows},
+        "figures": _figures(evaluation), "evaluation": evaluation, "problems": problems,
+        "library": wizard_library() if current.rows == "indicators" else [],
+    })
+
+
+def wizard_library():
+    from assessments import library
+
+    return library.COMMON_INDICATORS
+
+
+@login_required
+@require_POST
+def assessment_live(request, pk, step):
+    """Return the figures of the form as it stands in the browser, unsaved (RULES via rules.py)."""
+    assessment = _editable(request, pk)
+    current = wizard.step_by_key(assessment, step)
+    if current is None:
+        raise Http404
+    raw, document, evaluation, issues = _state(assessment, current, post=request.POST)
+    rows = []
+    if current.is_rows:
+        for row in _row_view(current, raw, evaluation, issues):
+            result, budget = row["result"], row["budget"]
+            entry = {"issues": {c["col"].name: c["issues"] for c in row["cells"] if c["issues"]}}
+            if result is not None:
+                target = result.target
+                entry.update({
+                    "parsed": "" if target is None else (target.comparator if target.is_qualitative
+                                                          else f"{target.comparator}{rules.format_decimal(target.value)}{target.unit}"),
+                    "score": rules.format2(result.score) or "", "deviation": result.deviation,
+                    "reason_required": result.reason_required,
+                })
+            if budget is not None:
+                entry.update({"rate": "—" if budget.rate is None else f"{rules.format2(budget.rate)}%"})
+            rows.append(entry)
+    return JsonResponse({
+        "figures": _figures(evaluation), "rows": rows,
+        "issues": [{"path": i.path, "message": i.message} for i in issues],
+        "fields": {i.path: i.message for i in issues if not current.is_rows},
+    })
