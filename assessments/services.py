@@ -240,7 +240,7 @@ def assessment_save_step(*, assessment: Assessment, user, step, data) -> Assessm
     else:
         drafts.pop(step.key, None)
         if step.is_rows:
-            _write_step_rows(assessment=assessment, step=step, rows=data.rows)
+            _write_step_rows(assessment=assessment, rows_attr=step.rows, rows=data.rows)
         else:
             project_changes = {k: v for k, v in data.values.items() if k in PROJECT_FIELDS}
             for name, value in data.values.items():
@@ -259,15 +259,15 @@ def assessment_save_step(*, assessment: Assessment, user, step, data) -> Assessm
     return assessment_recompute(assessment=assessment)
 
 
-def _write_step_rows(*, assessment, step, rows):
-    if step.rows == "budget":
+def _write_step_rows(*, assessment, rows_attr, rows):
+    if rows_attr == "budget":
         assessment.budget_lines.all().delete()
         BudgetLine.objects.bulk_create([
             BudgetLine(assessment=assessment, order=i, line=r.line, name=r.name, initial=r.initial,
                        adjustment=r.adjustment, adjusted=r.adjusted, executed=r.executed, half_year=r.half_year)
             for i, r in enumerate(rows)
         ])
-    elif step.rows == "indicators":
+    elif rows_attr == "indicators":
         assessment.indicators.all().delete()
         indicators = []
         for i, r in enumerate(rows):
@@ -280,17 +280,17 @@ def _write_step_rows(*, assessment, step, rows):
             indicator.store_parsed()
             indicators.append(indicator)
         Indicator.objects.bulk_create(indicators)
-    elif step.rows == "key_tasks":
+    elif rows_attr == "key_tasks":
         assessment.key_tasks.all().delete()
         KeyTask.objects.bulk_create([KeyTask(assessment=assessment, order=i, duty=t.duty, task=t.task, result=t.result)
                                      for i, t in enumerate(rows)])
-    elif step.rows == "components":
+    elif rows_attr == "components":
         assessment.component_scores.all().delete()
         ComponentScore.objects.bulk_create([
             ComponentScore(assessment=assessment, order=i, name=c.name, weight=c.weight, score=c.score)
             for i, c in enumerate(rows)
         ])
-    elif step.rows == "report":
+    elif rows_attr == "report":
         assessment.report_sections.all().delete()
         ReportSection.objects.bulk_create([ReportSection(assessment=assessment, order=i, title=t, text=x)
                                            for i, (t, x) in enumerate(rows)])
@@ -319,3 +319,80 @@ def assessment_submit(*, assessment: Assessment, user) -> Assessment:
 def assessment_go_to_step(*, assessment: Assessment, step: str) -> None:
     """Remember the step the user moved to, so reopening the form continues there."""
     Assessment.objects.filter(pk=assessment.pk).update(wizard_step=step)
+
+
+class NothingToCopy(Exception):
+    """The source a copy asks for does not exist."""
+
+
+def _replace_indicators(*, assessment, user, rows, comment):
+    _write_step_rows(assessment=assessment, rows_attr="indicators", rows=rows)
+    Assessment.objects.filter(pk=assessment.pk).update(version=assessment.version + 1)
+    AssessmentEvent.objects.create(assessment=assessment, type=AssessmentEvent.Type.SAVED, user=user, comment=comment,
+                                   data={"step": "indicators"})
+    return assessment_recompute(assessment=assessment)
+
+
+@transaction.atomic
+def assessment_copy_previous_year(*, assessment: Assessment, user) -> Assessment:
+    """Copy last year's indicators and targets of the same project, actuals and reasons cleared."""
+    from assessments import rules
+
+    if not assessment.is_editable or assessment.kind != Assessment.Kind.PROJECT:
+        raise IllegalTransition(_("只有可编辑的项目支出绩效自评表可以复制上年指标"))
+    previous = (Assessment.objects.filter(kind=assessment.kind, project=assessment.project,
+                                          fiscal_year__year=assessment.fiscal_year.year - 1).first())
+    if previous is None:
+        raise NothingToCopy(_("该项目没有 %(year)s 年度的自评表") % {"year": assessment.fiscal_year.year - 1})
+    rows = [rules.IndicatorRow(level1=i.level1, level2=i.level2, name=i.name, target=i.target_text, weight=i.weight,
+                               source=i.source) for i in previous.indicators.all()]
+    return _replace_indicators(assessment=assessment, user=user, rows=rows,
+                               comment=_("复制 %(year)s 年度指标和目标值") % {"year": previous.fiscal_year.year})
+
+
+@transaction.atomic
+def assessment_copy_targets(*, assessment: Assessment, user) -> Assessment:
+    """Take a department self-assessment's targets from the same year's approved target table."""
+    from assessments import rules
+
+    if not assessment.is_editable or assessment.kind != Assessment.Kind.DEPARTMENT:
+        raise IllegalTransition(_("只有可编辑的部门整体支出绩效自评表可以导入目标表"))
+    targets = Assessment.objects.filter(kind=Assessment.Kind.TARGETS, department=assessment.department,
+                                        fiscal_year=assessment.fiscal_year, status=Assessment.Status.APPROVED).first()
+    if targets is None:
+        raise NothingToCopy(_("本部门 %(year)s 年度没有已审核的部门整体预算绩效目标表")
+                            % {"year": assessment.fiscal_year.year})
+    rows = [rules.IndicatorRow(level1=i.level1, level2=i.level2, name=i.name, target=i.target_text)
+            for i in targets.indicators.all()]
+    return _replace_indicators(assessment=assessment, user=user, rows=rows, comment=_("从已审核的目标表导入目标值"))
+
+
+# Names under which department forms print the indicators of RULES §5.
+DERIVED_ALIASES = {"预算偏差率": "预算调整率", "项目支出占比": "项目支出占比（决算）", "基本支出占比": "基本支出占比（决算）"}
+
+
+@transaction.atomic
+def assessment_fill_from_base_data(*, assessment: Assessment, user) -> int:
+    """Write the actual values of indicators RULES §5 computes from base data; return how many."""
+    from assessments import rules
+    from assessments.selectors import base_data_for
+
+    base = base_data_for(department=assessment.department, fiscal_year=assessment.fiscal_year)
+    if base is None:
+        raise NothingToCopy(_("本部门 %(year)s 年度尚未填写基础数据") % {"year": assessment.fiscal_year.year})
+    derived = {d.name: d for d in rules.department_indicators(base.as_rules(), assessment.scheme.as_rules())}
+    changed = 0
+    for indicator in assessment.indicators.all():
+        found = derived.get(DERIVED_ALIASES.get(indicator.name, indicator.name))
+        if found is not None and found.value is not None:
+            indicator.actual_text = found.printed
+            indicator.store_parsed()
+            indicator.save()
+            changed += 1
+    if changed:
+        Assessment.objects.filter(pk=assessment.pk).update(version=assessment.version + 1)
+        AssessmentEvent.objects.create(assessment=assessment, type=AssessmentEvent.Type.SAVED, user=user,
+                                       comment=_("用部门基础数据填写 %(n)d 个指标的完成值") % {"n": changed},
+                                       data={"step": "indicators"})
+        assessment_recompute(assessment=assessment)
+    return changed

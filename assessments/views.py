@@ -202,7 +202,12 @@ def _row_view(step, raw, evaluation, issues):
                 row_issues.setdefault(column, []).append(issue.message)
         result = evaluation.indicators[i] if step.rows == "indicators" and i < len(evaluation.indicators) else None
         budget = evaluation.budget[i] if step.rows == "budget" and i < len(evaluation.budget) else None
-        cells = [{"col": col, "value": values.get(col.name, ""), "issues": row_issues.get(col.name, [])}
+        previous = raw["rows"][i - 1] if i else {}
+        # 一级/二级 repeated from the row above are shown faded, as the printed table merges them.
+        cells = [{"col": col, "value": values.get(col.name, ""), "issues": row_issues.get(col.name, []),
+                  "repeat": col.name in ("level1", "level2") and i > 0
+                  and values.get(col.name) == previous.get(col.name)
+                  and (col.name == "level1" or values.get("level1") == previous.get("level1"))}
                  for col in step.columns]
         rows.append({"index": i, "cells": cells, "issues": row_issues.get("_row", []), "result": result,
                      "budget": budget})
@@ -312,4 +317,73 @@ def assessment_live(request, pk, step):
         "figures": _figures(evaluation), "rows": rows,
         "issues": [{"path": i.path, "message": i.message} for i in issues],
         "fields": {i.path: i.message for i in issues if not current.is_rows},
+    })
+
+
+REUSE_ACTIONS = {
+    "copy_previous_year": services.assessment_copy_previous_year,
+    "copy_targets": services.assessment_copy_targets,
+    "fill_from_base_data": services.assessment_fill_from_base_data,
+}
+
+
+@login_required
+@require_POST
+def assessment_reuse(request, pk, action):
+    """Copy last year's indicators, the approved targets, or base-data figures into the form."""
+    assessment = _editable(request, pk)
+    if action not in REUSE_ACTIONS:
+        raise Http404
+    try:
+        result = REUSE_ACTIONS[action](assessment=assessment, user=request.user)
+    except (services.NothingToCopy, services.IllegalTransition) as exc:
+        messages.error(request, str(exc))
+    else:
+        if action == "fill_from_base_data":
+            messages.success(request, _("已用基础数据填写 %(n)d 个指标的完成值。") % {"n": result})
+        else:
+            messages.success(request, _("已复制。"))
+    return redirect("assessment_step", pk=pk, step="indicators")
+
+
+@login_required
+def base_data_edit(request, department_pk, year):
+    """The department's base data for a year, with the RULES §5 indicators computed from it."""
+    from assessments.models import DepartmentBaseData
+
+    department = get_object_or_404(selectors.departments_visible_to(user=request.user), pk=department_pk)
+    can_edit = selectors.departments_fillable_by(user=request.user).filter(pk=department.pk).exists()
+    fiscal_year = services.fiscal_year_get_or_create(year=year) if 2000 <= year <= 2100 else None
+    if fiscal_year is None:
+        raise Http404
+    base = selectors.base_data_for(department=department, fiscal_year=fiscal_year)
+    fields = [DepartmentBaseData._meta.get_field(name) for name in DepartmentBaseData.FIELDS]
+    errors, raw = {}, {}
+    if request.method == "POST":
+        if not can_edit:
+            raise Http404
+        values = {}
+        for f in fields:
+            text = request.POST.get(f.name, "").strip()
+            raw[f.name] = text
+            if not text:
+                values[f.name] = None
+                continue
+            try:
+                value = rules.parse_decimal(text, max_places=0 if f.get_internal_type() == "PositiveIntegerField" else 6,
+                                            allow_negative=False)
+            except rules.NumberError as exc:
+                errors[f.name] = f"{f.verbose_name}{exc}"
+                continue
+            values[f.name] = int(value) if f.get_internal_type() == "PositiveIntegerField" else value
+        if not errors:
+            services.base_data_upsert(department=department, fiscal_year=fiscal_year, values=values)
+            messages.success(request, _("基础数据已保存。"))
+            return redirect("base_data_edit", department_pk=department.pk, year=year)
+    elif base is not None:
+        raw = {f.name: _as_text(getattr(base, f.name)) for f in fields}
+    derived = rules.department_indicators(base.as_rules()) if base is not None else []
+    return render(request, "assessments/base_data.html", {
+        "department": department, "year": year, "fields": [(f, raw.get(f.name, ""), errors.get(f.name)) for f in fields],
+        "derived": derived, "can_edit": can_edit,
     })
