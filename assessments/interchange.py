@@ -393,3 +393,35 @@ def computed_to_json(evaluation: rules.Evaluation) -> dict:
 def loads(text: str):
     """Decode JSON keeping every number exact (floats become Decimal, never float)."""
     return json.loads(text, parse_float=Decimal)
+
+
+def flatten(data, prefix="") -> dict:
+    """Return {json path: scalar} of a document, paths as import errors name them."""
+    out = {}
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key == "computed":
+                continue
+            out.update(flatten(value, f"{prefix}.{key}" if prefix else key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            out.update(flatten(value, f"{prefix}[{i}]"))
+    else:
+        out[prefix] = data
+    return out
+
+
+def changes(before: dict, after: dict) -> list[dict]:
+    """Return the field-level differences between two documents: [{path, before, after}]."""
+    old, new = flatten(before), flatten(after)
+    return [
+        {"path": path, "before": old.get(path), "after": new.get(path)}
+        for path in sorted(set(old) | set(new), key=lambda p: (p.split("[")[0], _path_key(p)))
+        if old.get(path) != new.get(path)
+    ]
+
+
+def _path_key(path):
+    import re
+
+    return [int(part) if part.isdigit() else part for part in re.split(r"[\[\].]+", path) if part]

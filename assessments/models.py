@@ -271,6 +271,7 @@ class Assessment(models.Model):
     # What a user typed on a step that could not be stored yet (e.g. text in an amount field),
     # kept verbatim by step so that nothing typed is ever lost; submission waits until it is empty.
     draft_inputs = models.JSONField(_("未通过校验的输入"), default=dict, blank=True, editable=False)
+    review_level = models.PositiveSmallIntegerField(_("当前审核级次"), default=0, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -528,3 +529,43 @@ class DepartmentBaseData(models.Model):
             value = getattr(self, name)
             values[name] = None if value is None else Decimal(value)
         return rules.BaseData(**values)
+
+
+class ReviewLevel(models.Model):
+    """One level of a department's review chain (e.g. 单位 → 主管部门 → 财政局), set by an administrator."""
+
+    department = models.ForeignKey(Department, models.CASCADE, related_name="review_levels", verbose_name=_("被审核部门"))
+    order = models.PositiveSmallIntegerField(_("级次"), default=0)
+    name = models.CharField(_("名称"), max_length=50)
+    reviewers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="review_levels", verbose_name=_("审核人"))
+
+    class Meta:
+        verbose_name = _("审核级次")
+        verbose_name_plural = _("审核级次")
+        ordering = ["department", "order"]
+        constraints = [models.UniqueConstraint(fields=["department", "order"], name="review_level_unique")]
+
+    def __str__(self):
+        return f"{self.department} · {self.order + 1}. {self.name}"
+
+
+class Comment(models.Model):
+    """A reviewer's comment on the whole form (path ""), a step ("step:budget") or a row ("indicators[3]")."""
+
+    assessment = models.ForeignKey(Assessment, models.CASCADE, related_name="comments", verbose_name=_("自评表"))
+    path = models.CharField(_("位置"), max_length=100, blank=True)
+    text = models.TextField(_("意见"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("提出人"))
+    reply = models.TextField(_("填报人答复"), blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("解决时间"), null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+                                    verbose_name=_("确认人"))
+
+    class Meta:
+        verbose_name = _("审核意见")
+        verbose_name_plural = _("审核意见")
+        ordering = ["assessment", "created_at", "pk"]
+
+    def __str__(self):
+        return self.text[:30]

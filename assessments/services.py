@@ -223,17 +223,27 @@ PROJECT_FIELDS = {"implementing_unit", "category", "attribute", "type"}
 
 
 @transaction.atomic
-def assessment_save_step(*, assessment: Assessment, user, step, data) -> Assessment:
+def assessment_save_step(*, assessment: Assessment, user, step, data, expected_version=None) -> Assessment:
     """Write what a user entered on one wizard step; keep it verbatim if it cannot be stored yet.
 
     ``step`` is a ``wizard.Step`` and ``data`` its ``wizard.StepInput``. Values that parse are
     written to the assessment and its rows; a step with unreadable values (text in an amount)
     is kept as typed in ``draft_inputs`` so the user finds it again, and blocks submission.
     """
+    from assessments import interchange
+
     assessment = Assessment.objects.select_for_update(of=("self",)).select_related("project").get(pk=assessment.pk)
     if not assessment.is_editable:
         raise AssessmentLocked(_("“%(title)s”状态为“%(status)s”，不能修改")
                                % {"title": assessment.title, "status": assessment.get_status_display()})
+    if expected_version is not None and assessment.version != expected_version:
+        # Optimistic concurrency: refuse, and say what the others changed since this user loaded it.
+        later = assessment.events.filter(type=AssessmentEvent.Type.SAVED).exclude(user=user).select_related("user")
+        others = [e for e in later if e.data.get("version", 0) > expected_version]
+        changed = [c for e in others for c in e.data.get("changes", [])]
+        names = "、".join(sorted({(e.user.first_name or e.user.username) if e.user else _("系统") for e in others}))
+        raise ConcurrentEdit(changed, names or _("他人"))
+    before = _snapshot(assessment)
     drafts = dict(assessment.draft_inputs)
     if data.errors:
         drafts[step.key] = data.raw
@@ -254,7 +264,9 @@ def assessment_save_step(*, assessment: Assessment, user, step, data) -> Assessm
     assessment.save()
     AssessmentEvent.objects.create(
         assessment=assessment, type=AssessmentEvent.Type.SAVED, user=user,
-        comment=str(step.label) + (_("（含未通过校验的输入）") if data.errors else ""), data={"step": step.key},
+        comment=str(step.label) + (_("（含未通过校验的输入）") if data.errors else ""),
+        data={"step": step.key, "version": assessment.version,
+              "changes": interchange.changes(before, _snapshot(assessment))},
     )
     return assessment_recompute(assessment=assessment)
 
@@ -396,3 +408,165 @@ def assessment_fill_from_base_data(*, assessment: Assessment, user) -> int:
                                        data={"step": "indicators"})
         assessment_recompute(assessment=assessment)
     return changed
+
+
+# ---------------------------------------------------------------------------------------------
+# Review and approval (the timeline of AssessmentEvent is the audit log)
+# ---------------------------------------------------------------------------------------------
+class NotAReviewer(Exception):
+    """The user may not act at the assessment's current review level."""
+
+
+class ConcurrentEdit(Exception):
+    """Someone else saved the form after this user loaded it; ``changes`` says what they changed."""
+
+    def __init__(self, changes, by):
+        super().__init__(_("此表已被%(by)s修改，您的保存未写入；请查看对方的修改后重新填写。") % {"by": by})
+        self.changes = changes
+        self.by = by
+
+
+def _snapshot(assessment):
+    from assessments import interchange
+    from assessments.selectors import assessment_document
+
+    return interchange.document_to_json(assessment_document(assessment=assessment_queryset().get(pk=assessment.pk)))
+
+
+def review_levels(assessment):
+    """Return the review chain of the assessment's department (a single level when none is set)."""
+    return list(assessment.department.review_levels.prefetch_related("reviewers"))
+
+
+def can_review(*, assessment, user) -> bool:
+    """Return whether the user may approve or return the assessment at its current level."""
+    from assessments.models import Membership
+    from assessments.selectors import departments_visible_to
+
+    if user.is_superuser:
+        return True
+    levels = review_levels(assessment)
+    if levels:
+        level = levels[min(assessment.review_level, len(levels) - 1)]
+        return level.reviewers.filter(pk=user.pk).exists()
+    # No chain set: any reviewer whose scope covers the department.
+    return (Membership.objects.filter(user=user, role=Membership.Role.REVIEWER).exists()
+            and departments_visible_to(user=user).filter(pk=assessment.department_id).exists())
+
+
+def _locked_for_review(assessment, user, expected):
+    locked = Assessment.objects.select_for_update(of=("self",)).get(pk=assessment.pk)
+    if locked.status != expected:
+        raise IllegalTransition(_("当前状态为“%(status)s”，不能进行此操作") % {"status": locked.get_status_display()})
+    if not can_review(assessment=locked, user=user):
+        raise NotAReviewer(_("您不是此表当前级次的审核人"))
+    return locked
+
+
+@transaction.atomic
+def assessment_approve(*, assessment: Assessment, user, comment: str = "") -> Assessment:
+    """已提交 → next review level, or 已审核 at the last level (an approved form is frozen)."""
+    a = _locked_for_review(assessment, user, Assessment.Status.SUBMITTED)
+    levels = review_levels(a)
+    level_name = levels[a.review_level].name if levels else _("审核")
+    data = {"level": a.review_level, "level_name": level_name}
+    if levels and a.review_level + 1 < len(levels):
+        a.review_level += 1
+        data["next_level"] = levels[a.review_level].name
+    else:
+        a.status = Assessment.Status.APPROVED
+        data["snapshot"] = _snapshot(a)  # the approved revision stays readable after a reopen
+    a.version += 1
+    a.save(update_fields=["status", "review_level", "version", "updated_at"])
+    AssessmentEvent.objects.create(assessment=a, type=AssessmentEvent.Type.APPROVED, user=user, comment=comment,
+                                   data=data)
+    return a
+
+
+@transaction.atomic
+def assessment_return(*, assessment: Assessment, user, comment: str, row_comments=()) -> Assessment:
+    """已提交 → 退回修改, with a comment on the whole form and any on sections or rows."""
+    from assessments.models import Comment
+
+    if not comment.strip() and not any(text.strip() for _path, text in row_comments):
+        raise IllegalTransition(_("退回须填写意见"))
+    a = _locked_for_review(assessment, user, Assessment.Status.SUBMITTED)
+    if comment.strip():
+        Comment.objects.create(assessment=a, path="", text=comment.strip(), author=user)
+    for path, text in row_comments:
+        if text.strip():
+            Comment.objects.create(assessment=a, path=path, text=text.strip(), author=user)
+    a.status = Assessment.Status.RETURNED
+    a.review_level = 0
+    a.version += 1
+    a.save(update_fields=["status", "review_level", "version", "updated_at"])
+    AssessmentEvent.objects.create(assessment=a, type=AssessmentEvent.Type.RETURNED, user=user, comment=comment,
+                                   data={"snapshot": _snapshot(a), "rows": [p for p, t in row_comments if t.strip()]})
+    return a
+
+
+@transaction.atomic
+def assessment_reopen(*, assessment: Assessment, user, reason: str) -> Assessment:
+    """已审核 → 退回修改 as a new revision; the approved revision stays readable in the timeline."""
+    if not reason.strip():
+        raise IllegalTransition(_("重新打开须说明理由"))
+    a = _locked_for_review_any_level(assessment, user)
+    a.status = Assessment.Status.RETURNED
+    a.revision += 1
+    a.review_level = 0
+    a.version += 1
+    a.save(update_fields=["status", "revision", "review_level", "version", "updated_at"])
+    AssessmentEvent.objects.create(assessment=a, type=AssessmentEvent.Type.REOPENED, user=user, comment=reason,
+                                   data={"revision": a.revision, "snapshot": _snapshot(a)})
+    return a
+
+
+def _locked_for_review_any_level(assessment, user):
+    from assessments.models import Membership
+    from assessments.selectors import departments_visible_to
+
+    a = Assessment.objects.select_for_update(of=("self",)).get(pk=assessment.pk)
+    if a.status != Assessment.Status.APPROVED:
+        raise IllegalTransition(_("只有已审核的表可以重新打开"))
+    reviewer = user.is_superuser or (
+        Membership.objects.filter(user=user, role=Membership.Role.REVIEWER).exists()
+        and departments_visible_to(user=user).filter(pk=a.department_id).exists())
+    if not reviewer:
+        raise NotAReviewer(_("只有审核人可以重新打开"))
+    return a
+
+
+@transaction.atomic
+def comment_reply(*, comment, user, text: str):
+    """The 填报人 answers a comment."""
+    comment.reply = text.strip()
+    comment.save(update_fields=["reply"])
+    AssessmentEvent.objects.create(assessment=comment.assessment, type=AssessmentEvent.Type.SAVED, user=user,
+                                   comment=_("答复审核意见：%(text)s") % {"text": comment.reply},
+                                   data={"comment": comment.pk})
+    return comment
+
+
+@transaction.atomic
+def comment_resolve(*, comment, user):
+    """The reviewer marks a comment resolved."""
+    from django.utils import timezone
+
+    if not can_review(assessment=comment.assessment, user=user) and comment.author_id != user.pk:
+        raise NotAReviewer(_("只有审核人可以确认意见已解决"))
+    comment.resolved_at = timezone.now()
+    comment.resolved_by = user
+    comment.save(update_fields=["resolved_at", "resolved_by"])
+    AssessmentEvent.objects.create(assessment=comment.assessment, type=AssessmentEvent.Type.SAVED, user=user,
+                                   comment=_("确认审核意见已解决"), data={"comment": comment.pk})
+    return comment
+
+
+def changes_since_return(assessment) -> list[dict]:
+    """Return the field-level changes since the form was last returned (for the reviewer)."""
+    from assessments import interchange
+
+    event = assessment.events.filter(type__in=[AssessmentEvent.Type.RETURNED, AssessmentEvent.Type.REOPENED]).last()
+    if event is None or "snapshot" not in event.data:
+        return []
+    return interchange.changes(event.data["snapshot"], _snapshot(assessment))

@@ -1,12 +1,18 @@
 """Pages. Every object is fetched through a scoped queryset, so a foreign id is a 404."""
 import json
+from decimal import Decimal
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from assessments import rules, selectors
-from assessments.models import Assessment
+from assessments import printing, rules, selectors, services, wizard
+from assessments.models import Assessment, DepartmentBaseData
 
 
 @login_required
@@ -33,7 +39,13 @@ def assessment_detail(request, pk):
     assessment = _scoped(request, pk)
     document = selectors.assessment_document(assessment=assessment)
     evaluation = rules.evaluate(document.form(), assessment.scheme.as_rules())
+    can_review = services.can_review(assessment=assessment, user=request.user)
     return render(request, "assessments/detail.html", {
+        "can_review": can_review and assessment.status == Assessment.Status.SUBMITTED,
+        "can_reopen": assessment.status == Assessment.Status.APPROVED and (
+            request.user.is_superuser or request.user.memberships.filter(role="reviewer").exists()),
+        "changes": services.changes_since_return(assessment) if assessment.status == Assessment.Status.SUBMITTED else [],
+        "comments": assessment.comments.select_related("author", "resolved_by"),
         "assessment": assessment,
         "document": document,
         "evaluation": evaluation,
@@ -55,8 +67,6 @@ def assessment_export_json(request, pk):
 @login_required
 def assessment_print_preview(request, pk):
     """Show the official layout exactly as the PDF prints it."""
-    from assessments import printing
-
     return HttpResponse(printing.render_html(assessment=_scoped(request, pk)))
 
 
@@ -68,8 +78,6 @@ DOWNLOADS = {
 
 @login_required
 def assessment_download(request, pk, fmt):
-    from assessments import printing
-
     if fmt not in DOWNLOADS:
         raise Http404
     assessment = _scoped(request, pk)
@@ -81,15 +89,7 @@ def assessment_download(request, pk, fmt):
 # ---------------------------------------------------------------------------------------------
 # Entry: creating a form and its wizard
 # ---------------------------------------------------------------------------------------------
-from django.contrib import messages  # noqa: E402
-from django.http import JsonResponse  # noqa: E402
-from django.shortcuts import redirect  # noqa: E402
-from django.utils.datastructures import MultiValueDict  # noqa: E402
-from django.utils.translation import gettext as _  # noqa: E402
-from django.views.decorators.http import require_POST  # noqa: E402
 
-from assessments import services, wizard  # noqa: E402
-from assessments.models import Department  # noqa: E402
 
 
 def _editable(request, pk):
@@ -134,8 +134,6 @@ def assessment_edit(request, pk):
 
 
 def _as_text(value):
-    from decimal import Decimal
-
     if value is None:
         return ""
     if isinstance(value, Decimal):
@@ -209,7 +207,7 @@ def _row_view(step, raw, evaluation, issues):
                   and values.get(col.name) == previous.get(col.name)
                   and (col.name == "level1" or values.get("level1") == previous.get("level1"))}
                  for col in step.columns]
-        rows.append({"index": i, "cells": cells, "issues": row_issues.get("_row", []), "result": result,
+        rows.append({"index": i, "path": prefix, "cells": cells, "issues": row_issues.get("_row", []), "result": result,
                      "budget": budget})
     return rows
 
@@ -239,7 +237,14 @@ def assessment_step(request, pk, step):
         action = request.POST.get("action", "next")
         if current.key != "preview":
             data = wizard.read_step(current, request.POST)
-            services.assessment_save_step(assessment=assessment, user=request.user, step=current, data=data)
+            version = request.POST.get("version", "")
+            try:
+                services.assessment_save_step(assessment=assessment, user=request.user, step=current, data=data,
+                                              expected_version=int(version) if version.isdigit() else None)
+            except services.ConcurrentEdit as conflict:
+                # Nothing is overwritten: show what the other person changed, keep what this user typed.
+                return _render_step(request, selectors.assessment_queryset().get(pk=pk), steps, current,
+                                    post=request.POST, conflict=conflict)
             if data.errors:
                 messages.error(request, _("已保存，但有内容未通过校验，请按提示修改。"))
                 return redirect("assessment_step", pk=pk, step=current.key)
@@ -265,8 +270,11 @@ def assessment_step(request, pk, step):
             services.assessment_go_to_step(assessment=assessment, step=target)
         return redirect("assessment_step", pk=pk, step=target)
 
-    assessment = selectors.assessment_queryset().get(pk=assessment.pk)
-    raw, document, evaluation, issues = _state(assessment, current)
+    return _render_step(request, selectors.assessment_queryset().get(pk=assessment.pk), steps, current)
+
+
+def _render_step(request, assessment, steps, current, post=None, conflict=None):
+    raw, document, evaluation, issues = _state(assessment, current, post=post)
     problems = []
     step_of_path = {s.rows: s.key for s in steps if s.is_rows}
     step_of_path.update({"analysis": "analysis", "component_scores": "components"})
@@ -279,7 +287,17 @@ def assessment_step(request, pk, step):
         "field_issues": {i.path: i.message for i in issues if not current.is_rows},
         "figures": _figures(evaluation), "evaluation": evaluation, "problems": problems,
         "library": wizard_library() if current.rows == "indicators" else [],
-    })
+        "conflict": conflict, "comments": _comments_for(assessment, current),
+    }, status=409 if conflict else 200)
+
+
+def _comments_for(assessment, step):
+    """Return the reviewers' comments shown on a step: the whole form's, the step's and its rows'."""
+    out = []
+    for comment in assessment.comments.select_related("author"):
+        if comment.path in ("", f"step:{step.key}") or (step.rows and comment.path.startswith(step.rows + "[")):
+            out.append(comment)
+    return out
 
 
 def wizard_library():
@@ -349,8 +367,6 @@ def assessment_reuse(request, pk, action):
 @login_required
 def base_data_edit(request, department_pk, year):
     """The department's base data for a year, with the RULES §5 indicators computed from it."""
-    from assessments.models import DepartmentBaseData
-
     department = get_object_or_404(selectors.departments_visible_to(user=request.user), pk=department_pk)
     can_edit = selectors.departments_fillable_by(user=request.user).filter(pk=department.pk).exists()
     fiscal_year = services.fiscal_year_get_or_create(year=year) if 2000 <= year <= 2100 else None
@@ -386,4 +402,82 @@ def base_data_edit(request, department_pk, year):
     return render(request, "assessments/base_data.html", {
         "department": department, "year": year, "fields": [(f, raw.get(f.name, ""), errors.get(f.name)) for f in fields],
         "derived": derived, "can_edit": can_edit,
+    })
+
+
+# ---------------------------------------------------------------------------------------------
+# Review
+# ---------------------------------------------------------------------------------------------
+@login_required
+@require_POST
+def assessment_review(request, pk, action):
+    assessment = _scoped(request, pk)
+    try:
+        if action == "approve":
+            services.assessment_approve(assessment=assessment, user=request.user, comment=request.POST.get("comment", ""))
+            messages.success(request, _("已审核通过。"))
+        elif action == "return":
+            rows = [(key[len("comment:"):], value) for key, value in request.POST.items() if key.startswith("comment:")]
+            services.assessment_return(assessment=assessment, user=request.user,
+                                       comment=request.POST.get("comment", ""), row_comments=rows)
+            messages.success(request, _("已退回修改。"))
+        elif action == "reopen":
+            services.assessment_reopen(assessment=assessment, user=request.user, reason=request.POST.get("reason", ""))
+            messages.success(request, _("已重新打开，开始新的修订。"))
+        else:
+            raise Http404
+    except (services.IllegalTransition, services.NotAReviewer) as exc:
+        messages.error(request, str(exc))
+    return redirect("assessment_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def comment_reply(request, pk, comment_pk):
+    assessment = _editable(request, pk)
+    comment = get_object_or_404(assessment.comments, pk=comment_pk)
+    services.comment_reply(comment=comment, user=request.user, text=request.POST.get("reply", ""))
+    return redirect(request.META.get("HTTP_REFERER") or reverse_lazy("assessment_edit", kwargs={"pk": pk}))
+
+
+@login_required
+@require_POST
+def comment_resolve(request, pk, comment_pk):
+    assessment = _scoped(request, pk)
+    comment = get_object_or_404(assessment.comments, pk=comment_pk)
+    try:
+        services.comment_resolve(comment=comment, user=request.user)
+    except services.NotAReviewer as exc:
+        messages.error(request, str(exc))
+    return redirect("assessment_detail", pk=pk)
+
+
+@login_required
+def review_desk(request):
+    """Everything in the reviewer's scope: what waits for me, counts, grades and warning lights."""
+    qs = selectors.assessment_list_for(user=request.user)
+    filters = {k: request.GET.get(k, "") for k in ("year", "status", "department", "kind")}
+    if filters["year"].isdigit():
+        qs = qs.filter(fiscal_year__year=int(filters["year"]))
+    if filters["status"] in Assessment.Status.values:
+        qs = qs.filter(status=filters["status"])
+    if filters["department"].isdigit():
+        qs = qs.filter(department_id=int(filters["department"]))
+    if filters["kind"] in Assessment.Kind.values:
+        qs = qs.filter(kind=filters["kind"])
+    assessments = list(qs.prefetch_related("department__review_levels__reviewers"))
+    waiting = [a for a in assessments if a.status == Assessment.Status.SUBMITTED
+               and services.can_review(assessment=a, user=request.user)]
+    counts = {label: sum(1 for a in assessments if a.status == value) for value, label in Assessment.Status.choices}
+    grades = {}
+    for a in assessments:
+        if a.grade:
+            grades[a.grade] = grades.get(a.grade, 0) + 1
+    most = max(grades.values(), default=1)
+    return render(request, "assessments/desk.html", {
+        "assessments": assessments, "waiting": waiting, "counts": counts, "filters": filters,
+        "grades": [(g, n, round(n / most * 100)) for g, n in sorted(grades.items())],
+        "departments": selectors.departments_visible_to(user=request.user),
+        "statuses": Assessment.Status.choices, "kinds": Assessment.Kind.choices,
+        "years": sorted({a.fiscal_year.year for a in assessments}, reverse=True),
     })

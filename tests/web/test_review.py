@@ -1,0 +1,182 @@
+"""Review and approval: submit, return with a row comment, fix, resubmit, see the diff, approve."""
+from io import StringIO
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from assessments import services, wizard
+from assessments.models import Assessment, AssessmentEvent, Comment, Department, ReviewLevel
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo():
+    call_command("load_demo", stdout=StringIO())
+
+
+def signed_in(username, password):
+    client = Client()
+    assert client.login(username=username, password=password)
+    return client
+
+
+def kunnan():
+    return Assessment.objects.get(project__name="困难职工帮扶")
+
+
+def submit(client, assessment):
+    client.post(reverse("assessment_step", args=[assessment.pk, "preview"]), {"action": "submit"})
+    assessment.refresh_from_db()
+    assert assessment.status == "submitted"
+
+
+def test_return_with_a_row_comment_fix_resubmit_see_the_difference_and_approve(demo):
+    filler = signed_in("xinzhou", "demo-xinzhou-2024")
+    reviewer = signed_in("czj_reviewer", "demo-review-czj-2024")
+    assessment = kunnan()
+    submit(filler, assessment)
+    assert "困难职工帮扶" in reviewer.get(reverse("review_desk")).content.decode().split('id="waiting"')[1]
+
+    detail = reverse("assessment_detail", args=[assessment.pk])
+    reviewer.post(reverse("assessment_review", args=[assessment.pk, "return"]), {
+        "comment": "请核实人数", "comment:indicators[0]": "帮扶人数请写实际人数"})
+    assessment.refresh_from_db()
+    assert assessment.status == "returned"
+    assert list(Comment.objects.values_list("path", "text")) == [("", "请核实人数"), ("indicators[0]", "帮扶人数请写实际人数")]
+
+    page = filler.get(reverse("assessment_step", args=[assessment.pk, "indicators"])).content.decode()
+    assert "审核意见：帮扶人数请写实际人数" in page  # inline, beside the row
+    step = wizard.step_by_key(assessment, "indicators")
+    post = {c.name: [] for c in step.columns}
+    for row in assessment.indicators.all():
+        values = {"level1": row.level1, "level2": row.level2, "name": row.name, "target": row.target_text,
+                  "actual": "62人" if row.order == 0 else row.actual_text, "weight": str(row.weight),
+                  "band": row.band, "share": "" if row.share is None else str(row.share),
+                  "reason": "实际帮扶人数多于计划" if row.order == 0 else ""}
+        for c in step.columns:
+            post[c.name].append(values.get(c.name, ""))
+    filler.post(reverse("assessment_step", args=[assessment.pk, "indicators"]), {**post, "action": "next"})
+    comment = Comment.objects.get(path="indicators[0]")
+    filler.post(reverse("comment_reply", args=[assessment.pk, comment.pk]), {"reply": "已改为实际 62 人"})
+    submit(filler, assessment)
+
+    page = reviewer.get(detail).content.decode()
+    assert "退回后的修改" in page and "indicators[0].actual" in page and "≥50人 → 62人" in page
+    assert "已改为实际 62 人" in page
+    reviewer.post(reverse("comment_resolve", args=[assessment.pk, comment.pk]))
+    reviewer.post(reverse("assessment_review", args=[assessment.pk, "approve"]))
+    assessment.refresh_from_db()
+    assert assessment.status == "approved"
+    assert Comment.objects.get(pk=comment.pk).resolved_by.username == "czj_reviewer"
+
+    # An approved form cannot be changed, by page or by URL.
+    before = assessment.version
+    filler.post(reverse("assessment_step", args=[assessment.pk, "goals"]), {"goal_expected": "改", "action": "next"})
+    with pytest.raises(services.AssessmentLocked):
+        services.assessment_save_step(assessment=assessment, user=None, step=wizard.step_by_key(assessment, "goals"),
+                                      data=wizard.read_step(wizard.step_by_key(assessment, "goals"), {"goal_expected": "x"}))
+    assessment.refresh_from_db()
+    assert assessment.version == before
+
+    timeline = [e.type for e in assessment.events.all()]
+    for expected in ("imported", "submitted", "returned", "saved", "approved"):
+        assert expected in timeline
+    page = reviewer.get(detail).content.decode()
+    assert "≥50人 → 62人" in page  # the field change is in the timeline, with who and when
+
+
+def test_reopening_an_approved_form_needs_a_reason_and_starts_a_new_revision(demo):
+    filler = signed_in("xinzhou", "demo-xinzhou-2024")
+    reviewer_user = User.objects.get(username="czj_reviewer")
+    assessment = kunnan()
+    submit(filler, assessment)
+    services.assessment_approve(assessment=assessment, user=reviewer_user)
+    with pytest.raises(services.IllegalTransition):
+        services.assessment_reopen(assessment=assessment, user=reviewer_user, reason=" ")
+    services.assessment_reopen(assessment=assessment, user=reviewer_user, reason="数据有误")
+    assessment.refresh_from_db()
+    assert (assessment.status, assessment.revision) == ("returned", 2)
+    approved = assessment.events.get(type=AssessmentEvent.Type.APPROVED)
+    assert approved.data["snapshot"]["indicators"][0]["actual"] == "≥50人"  # the approved revision stays readable
+
+
+def test_illegal_transitions_raise(demo):
+    reviewer = User.objects.get(username="czj_reviewer")
+    assessment = kunnan()
+    with pytest.raises(services.IllegalTransition):
+        services.assessment_approve(assessment=assessment, user=reviewer)  # still a draft
+    with pytest.raises(services.IllegalTransition):
+        services.assessment_reopen(assessment=assessment, user=reviewer, reason="x")
+
+
+def test_a_chain_of_levels_is_approved_level_by_level_by_its_own_reviewers(demo):
+    department = Department.objects.get(name="武汉市新洲区总工会")
+    first = User.objects.create_user("zhuguan", password="chain-pass-1")
+    last = User.objects.get(username="czj_reviewer")
+    ReviewLevel.objects.create(department=department, order=0, name="主管部门").reviewers.add(first)
+    ReviewLevel.objects.create(department=department, order=1, name="财政局").reviewers.add(last)
+    assessment = kunnan()
+    submit(signed_in("xinzhou", "demo-xinzhou-2024"), assessment)
+    with pytest.raises(services.NotAReviewer):
+        services.assessment_approve(assessment=assessment, user=last)
+    services.assessment_approve(assessment=assessment, user=first)
+    assessment.refresh_from_db()
+    assert (assessment.status, assessment.review_level) == ("submitted", 1)
+    with pytest.raises(services.NotAReviewer):
+        services.assessment_approve(assessment=assessment, user=first)
+    services.assessment_approve(assessment=assessment, user=last)
+    assessment.refresh_from_db()
+    assert assessment.status == "approved"
+
+
+def test_two_people_editing_at_once_the_later_save_is_refused_and_shows_the_other_change(demo):
+    department = Department.objects.get(name="武汉市新洲区总工会")
+    colleague = User.objects.create_user("xinzhou2", password="colleague-pass-1", first_name="同事")
+    colleague.memberships.create(department=department, role="filler")
+    assessment = kunnan()
+    url = reverse("assessment_step", args=[assessment.pk, "goals"])
+    one, two = signed_in("xinzhou", "demo-xinzhou-2024"), signed_in("xinzhou2", "colleague-pass-1")
+    version = str(Assessment.objects.get(pk=assessment.pk).version)  # both open the form now
+    one.post(url, {"goal_expected": "甲写的目标", "goal_achieved": "", "version": version, "action": "stay"})
+    response = two.post(url, {"goal_expected": "乙写的目标", "goal_achieved": "", "version": version, "action": "stay"})
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "goals.expected" in page and "甲写的目标" in page  # what the other changed
+    assert "乙写的目标" in page  # and what this user typed is still in the form
+    assessment.refresh_from_db()
+    assert assessment.goal_expected == "甲写的目标"
+
+
+URLS = [
+    ("get", "assessment_detail", {}), ("get", "assessment_export_json", {}), ("get", "assessment_print_preview", {}),
+    ("get", "assessment_download", {"fmt": "pdf"}), ("get", "assessment_edit", {}),
+    ("get", "assessment_step", {"step": "goals"}), ("post", "assessment_step", {"step": "goals"}),
+    ("post", "assessment_live", {"step": "indicators"}), ("post", "assessment_reuse", {"action": "copy_previous_year"}),
+    ("post", "assessment_review", {"action": "approve"}), ("post", "assessment_review", {"action": "return"}),
+]
+
+
+@pytest.mark.parametrize("method,name,kwargs", URLS, ids=[f"{m} {n} {k}" for m, n, k in URLS])
+@pytest.mark.parametrize("who", ["filler", "reviewer", "admin"])
+def test_permission_matrix_on_another_departments_form(demo, method, name, kwargs, who):
+    """Every URL × every role × a form of a department outside the user's scope → 404."""
+    logins = {"filler": ("suzhou", "demo-suzhou-2024"), "reviewer": ("jiangmen_reviewer", "demo-review-jm-2024")}
+    foreign = kunnan()
+    before = (foreign.status, foreign.version, foreign.goal_expected)
+    if who == "admin":
+        # An administrator sees everything: the matrix checks they get the page, not a 404.
+        client = signed_in("admin", "demo-admin-2024")
+    else:
+        client = signed_in(*logins[who])
+    response = getattr(client, method)(reverse(name, kwargs={"pk": foreign.pk, **kwargs}), {"goal_expected": "x"}
+                                       if method == "post" else None)
+    if who == "admin":
+        assert response.status_code in (200, 302)
+    else:
+        assert response.status_code == 404
+        foreign.refresh_from_db()
+        assert (foreign.status, foreign.version, foreign.goal_expected) == before
