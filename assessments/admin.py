@@ -21,6 +21,8 @@ from assessments.models import (
     Membership,
     Project,
     Region,
+    ReviewLevel,
+    Comment,
     ReportSection,
     ScoringScheme,
 )
@@ -168,3 +170,20 @@ class DepartmentBaseDataAdmin(admin.ModelAdmin):
     list_filter = ["fiscal_year"]
     search_fields = ["department__name"]
     autocomplete_fields = ["department"]
+
+
+@admin.register(ReviewLevel)
+class ReviewLevelAdmin(admin.ModelAdmin):
+    list_display = ["department", "order", "name"]
+    autocomplete_fields = ["department"]
+    filter_horizontal = ["reviewers"]
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ["assessment", "path", "text", "author", "created_at", "resolved_at"]
+    search_fields = ["text", "assessment__department__name"]
+    readonly_fields = ["assessment", "path", "text", "author", "created_at"]
+
+    def has_add_permission(self, request):
+        return False

@@ -17,6 +17,7 @@ urlpatterns = [
     path("assessments/<int:pk>/comments/<int:comment_pk>/reply/", views.comment_reply, name="comment_reply"),
     path("assessments/<int:pk>/comments/<int:comment_pk>/resolve/", views.comment_resolve, name="comment_resolve"),
     path("review/", views.review_desk, name="review_desk"),
+    path("notifications/", views.notifications, name="notifications"),
     path("departments/<int:department_pk>/base-data/<int:year>/", views.base_data_edit, name="base_data_edit"),
     path("assessments/<int:pk>/export.json", views.assessment_export_json, name="assessment_export_json"),
     path("assessments/<int:pk>/print/", views.assessment_print_preview, name="assessment_print_preview"),

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
@@ -12,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessments import printing, rules, selectors, services, wizard
-from assessments.models import Assessment, DepartmentBaseData
+from assessments.models import Assessment, AssessmentEvent, DepartmentBaseData
 
 
 @login_required
@@ -481,3 +482,17 @@ def review_desk(request):
         "statuses": Assessment.Status.choices, "kinds": Assessment.Kind.choices,
         "years": sorted({a.fiscal_year.year for a in assessments}, reverse=True),
     })
+
+
+@login_required
+def notifications(request):
+    """What needs this user: returned or approved forms of their departments, forms waiting for them."""
+    visible = selectors.assessment_list_for(user=request.user)
+    fillable = selectors.departments_fillable_by(user=request.user)
+    events = (AssessmentEvent.objects.filter(assessment__in=visible)
+              .filter(Q(type__in=[AssessmentEvent.Type.RETURNED, AssessmentEvent.Type.APPROVED],
+                        assessment__department__in=fillable)
+                      | Q(type=AssessmentEvent.Type.SUBMITTED))
+              .select_related("assessment__fiscal_year", "assessment__department", "assessment__project", "user")
+              .order_by("-created_at")[:50])
+    return render(request, "assessments/notifications.html", {"events": events})

@@ -180,3 +180,16 @@ def test_permission_matrix_on_another_departments_form(demo, method, name, kwarg
         assert response.status_code == 404
         foreign.refresh_from_db()
         assert (foreign.status, foreign.version, foreign.goal_expected) == before
+
+
+def test_notifications_show_a_return_to_the_filler_and_a_submission_to_the_reviewer(demo):
+    filler = signed_in("xinzhou", "demo-xinzhou-2024")
+    reviewer = signed_in("czj_reviewer", "demo-review-czj-2024")
+    assessment = kunnan()
+    submit(filler, assessment)
+    page = reviewer.get(reverse("notifications")).content.decode()
+    assert "困难职工帮扶" in page and "提交" in page and "通知（1）" in page
+    reviewer.post(reverse("assessment_review", args=[assessment.pk, "return"]), {"comment": "请补充说明"})
+    page = filler.get(reverse("notifications")).content.decode()
+    assert "退回修改" in page and "请补充说明" in page and "通知（1）" in page
+    assert "通知（" not in reviewer.get(reverse("notifications")).content.decode()
