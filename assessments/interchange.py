@@ -171,7 +171,7 @@ def parse_document(data, *, schemes) -> tuple[Document | None, list[Issue]]:
     if data.get("format") != FORMAT:
         r.error("format", f"格式应为“{FORMAT}”")
     kind = data.get("kind")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         r.error("kind", f"表单类型“{kind}”无效，应为：{'、'.join(KINDS)}")
         kind = None
     year = data.get("fiscal_year")

@@ -31,6 +31,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -99,3 +100,8 @@ LOGGING = {
 
 # An indicator table of 500 rows posts ~6,000 fields; Django's default of 1,000 would refuse it.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20_000
+
+# Sign-in throttling: this many failures per user name and address, then a pause of this long.
+LOGIN_FAILURE_LIMIT = 5
+LOGIN_LOCKOUT_SECONDS = 15 * 60
+CSRF_FAILURE_VIEW = "django.views.csrf.csrf_failure"

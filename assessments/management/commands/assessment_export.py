@@ -13,6 +13,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("ids", nargs="*", type=int, metavar="ID")
         parser.add_argument("--all", action="store_true", help="导出全部自评表（JSON 数组）")
+        parser.add_argument("--year", type=int, help="与 --all 同用：只导出该年度（整年备份）")
         parser.add_argument("--format", choices=["json", "pdf", "xlsx"], default="json")
         parser.add_argument("-o", "--output", metavar="OUT", help="输出文件；JSON 缺省时写到标准输出")
 
@@ -23,8 +24,12 @@ class Command(BaseCommand):
         if not options["all"] and not ids:
             raise CommandError("请给出至少一个 ID，或使用 --all")
         queryset = selectors.assessment_queryset()
+        if options["year"] and not options["all"]:
+            raise CommandError("--year 须与 --all 同用")
         if options["all"]:
-            assessments = list(queryset.order_by("pk"))
+            if options["year"]:
+                queryset = queryset.filter(fiscal_year__year=options["year"])
+            assessments = list(queryset.order_by("department__name", "kind", "project__name"))
         else:
             found = {a.pk: a for a in queryset.filter(pk__in=ids)}
             missing = [str(i) for i in ids if i not in found]

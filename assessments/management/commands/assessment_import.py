@@ -34,13 +34,21 @@ class Command(BaseCommand):
             return [("", f"无法读取文件：{exc.strerror}")]
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             return [("", f"不是有效的 UTF-8 JSON：{exc}")]
-        document, errors = interchange.parse_document(data, schemes=schemes)
-        if errors:
-            return [(e.path, e.message) for e in errors]
+        # A file may hold one document or, as `assessment_export --all` writes, an array of them;
+        # an array is restored as a whole or not at all.
+        many = isinstance(data, list)
+        documents, problems = [], []
+        for i, item in enumerate(data if many else [data]):
+            document, errors = interchange.parse_document(item, schemes=schemes)
+            problems += [(f"[{i}].{e.path}" if many else e.path, e.message) for e in errors]
+            documents.append(document)
+        if problems:
+            return problems
         try:
             with transaction.atomic():
-                assessment = services.assessment_import(document=document)
+                imported = [services.assessment_import(document=document) for document in documents]
         except services.AssessmentLocked as exc:
             return [("", str(exc))]
-        self.stdout.write(f"{assessment.pk} {assessment.kind} {assessment.title}")
+        for assessment in imported:
+            self.stdout.write(f"{assessment.pk} {assessment.kind} {assessment.title}")
         return []

@@ -1,0 +1,16 @@
+"""gunicorn settings for production: `gunicorn -c gunicorn.conf.py config.wsgi`.
+
+The app keeps no state in its processes (sessions, cache and drafts live in PostgreSQL), so any
+number of these servers can run behind one load balancer against one database.
+"""
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", 2))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))  # a long PDF must not be killed mid-render
+max_requests = 2000  # recycle workers now and then; WeasyPrint's caches grow with use
+max_requests_jitter = 200
+accesslog = "-"
+control_socket_disable = True  # gunicorn 27 would otherwise create ~/.gunicorn/

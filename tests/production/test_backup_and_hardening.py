@@ -1,0 +1,118 @@
+"""Production concerns: backup and restore of a year, deploy checks, throttling, headers, fuzzing."""
+import json
+import os
+import subprocess
+import sys
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from assessments import interchange, selectors
+from assessments.models import Assessment, Department, FiscalYear, Indicator, Project
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo():
+    call_command("load_demo", stdout=StringIO())
+
+
+def export_year(year):
+    out = StringIO()
+    call_command("assessment_export", all=True, year=year, format="json", stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_a_year_exported_restored_into_an_empty_database_and_exported_again_is_identical(demo, tmp_path):
+    first = export_year(2023)
+    assert len(first) == 12  # 苏州, 石家庄 (7), 新洲 (4)
+    backup = tmp_path / "2023.json"
+    backup.write_text(json.dumps(first, ensure_ascii=False), encoding="utf-8")
+    Assessment.objects.all().delete()
+    Project.objects.all().delete()
+    Department.objects.exclude(memberships__isnull=False).delete()
+    call_command("assessment_import", str(backup), stdout=StringIO())
+    assert export_year(2023) == first
+
+
+def test_a_backup_with_one_bad_document_restores_nothing(demo, tmp_path):
+    documents = export_year(2023)
+    documents[3]["budget"][0]["executed"] = "-1"
+    backup = tmp_path / "bad.json"
+    backup.write_text(json.dumps(documents, ensure_ascii=False), encoding="utf-8")
+    Assessment.objects.all().delete()
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("assessment_import", str(backup), stdout=StringIO(), stderr=err)
+    assert "[3].budget[0].executed" in err.getvalue()
+    assert Assessment.objects.count() == 0
+
+
+def test_production_settings_pass_the_deploy_checks():
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.production",
+           "SECRET_KEY": "x" * 64 + "-production-test-key-with-enough-entropy",
+           "DATABASE_URL": "postgres://u:p@127.0.0.1:1/app", "ALLOWED_HOSTS": "jixiao.example.gov.cn"}
+    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+                            capture_output=True, text=True, env=env, cwd=str(os.path.dirname(os.path.dirname(
+                                os.path.dirname(os.path.abspath(__file__))))))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_pages_carry_a_content_security_policy_that_allows_only_the_app_itself(client):
+    policy = client.get(reverse("login"))["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "script-src 'self'" in policy and "http" not in policy
+
+
+def test_repeated_failed_sign_ins_are_paused(demo):
+    client = Client()
+    for _attempt in range(5):
+        client.post(reverse("login"), {"username": "xinzhou", "password": "wrong"})
+    response = client.post(reverse("login"), {"username": "xinzhou", "password": "demo-xinzhou-2024"})
+    assert response.status_code == 429 and "登录失败次数过多" in response.content.decode()
+    other = Client(REMOTE_ADDR="198.51.100.9")  # another address is not paused
+    assert other.post(reverse("login"), {"username": "xinzhou", "password": "demo-xinzhou-2024"}).status_code == 302
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=5),
+    max_leaves=25,
+)
+keys = st.sampled_from(sorted(interchange.TOP_KEYS) + ["extra"])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(keys, json_values, max_size=8))
+def test_malformed_documents_never_crash_and_never_write(data):
+    before = (Assessment.objects.count(), Indicator.objects.count(), FiscalYear.objects.count())
+    document, errors = interchange.parse_document({"format": "assessment/1", **data}, schemes=selectors.scheme_map())
+    assert document is None or errors == []
+    assert all(e.message for e in errors)
+    assert (Assessment.objects.count(), Indicator.objects.count(), FiscalYear.objects.count()) == before
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.fixed_dictionaries({}, optional={
+    "level1": st.text(max_size=5), "name": st.text(max_size=5), "target": st.text(max_size=8),
+    "actual": st.text(max_size=8), "weight": st.text(max_size=6), "share": st.text(max_size=6),
+    "band": st.text(max_size=12)}), max_size=4))
+def test_fuzzed_wizard_posts_get_a_page_never_a_server_error(demo_once, rows):
+    client, url = demo_once
+    post = {k: [r.get(k, "") for r in rows] for k in ("level1", "name", "target", "actual", "weight", "share", "band")}
+    assert client.post(url, {**post, "action": "stay"}).status_code in (302, 409)
+    assert client.get(url).status_code == 200
+
+
+@pytest.fixture
+def demo_once(demo):
+    client = Client()
+    assert client.login(username="xinzhou", password="demo-xinzhou-2024")
+    assessment = Assessment.objects.get(project__name="劳模经费")
+    return client, reverse("assessment_step", args=[assessment.pk, "indicators"])
