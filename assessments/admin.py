@@ -12,6 +12,7 @@ from assessments.models import (
     Assessment,
     AssessmentEvent,
     BudgetLine,
+    Comment,
     ComponentScore,
     Department,
     DepartmentBaseData,
@@ -21,9 +22,8 @@ from assessments.models import (
     Membership,
     Project,
     Region,
-    ReviewLevel,
-    Comment,
     ReportSection,
+    ReviewLevel,
     ScoringScheme,
 )
 

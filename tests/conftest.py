@@ -27,3 +27,23 @@ def import_example(db, examples_dir):
         return services.assessment_import(document=document)
 
     return _import
+
+
+@pytest.fixture
+def demo(db):
+    """The demo data of the five seeds and their users, loaded by the real command."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("load_demo", stdout=StringIO())
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Start every test with an empty cache, so login throttling counts never leak between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -7,7 +7,14 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from assessments.models import Assessment, AssessmentEvent, BudgetLine, Department, Indicator, Project
+from assessments.models import (
+    Assessment,
+    AssessmentEvent,
+    BudgetLine,
+    Department,
+    Indicator,
+    Project,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -1,8 +1,6 @@
 """The pages a new user sees after `make run`: sign-in, the scoped list, an assessment's figures."""
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from assessments.models import Assessment
@@ -10,9 +8,6 @@ from assessments.models import Assessment
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def demo():
-    call_command("load_demo", stdout=StringIO())
 
 
 def login(client, username, password):

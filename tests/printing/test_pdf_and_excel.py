@@ -13,9 +13,6 @@ from assessments.models import Assessment
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def demo():
-    call_command("load_demo", stdout=StringIO())
 
 
 def pdf_of(assessment, tmp_path, name="out.pdf"):

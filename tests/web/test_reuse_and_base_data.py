@@ -1,26 +1,17 @@
 """Reuse of last year's and the approved targets, and the department base data (RULES §5)."""
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
-from django.test import Client
 from django.urls import reverse
 
 from assessments import services
 from assessments.models import Assessment, Department
+from tests.helpers import signed_in  # noqa: E402
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def demo():
-    call_command("load_demo", stdout=StringIO())
 
 
-def signed_in(username, password):
-    client = Client()
-    assert client.login(username=username, password=password)
-    return client
 
 
 def test_a_continuing_project_copies_last_years_indicators_with_actuals_cleared(demo):

@@ -1,27 +1,24 @@
 """Review and approval: submit, return with a row comment, fix, resubmit, see the diff, approve."""
-from io import StringIO
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.management import call_command
-from django.test import Client
 from django.urls import reverse
 
 from assessments import services, wizard
-from assessments.models import Assessment, AssessmentEvent, Comment, Department, ReviewLevel
+from assessments.models import (
+    Assessment,
+    AssessmentEvent,
+    Comment,
+    Department,
+    ReviewLevel,
+)
+from tests.helpers import signed_in  # noqa: E402
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def demo():
-    call_command("load_demo", stdout=StringIO())
 
 
-def signed_in(username, password):
-    client = Client()
-    assert client.login(username=username, password=password)
-    return client
 
 
 def kunnan():

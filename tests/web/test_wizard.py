@@ -1,16 +1,14 @@
 """Entering a form in the browser: every step saved as it is left, nothing typed is ever lost."""
 from decimal import Decimal
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessments import rules, selectors
 from assessments.models import Assessment, AssessmentEvent
+from tests.helpers import signed_in  # noqa: E402
 
 pytestmark = pytest.mark.django_db
 
@@ -21,15 +19,8 @@ KUNNAN_ROWS = [
 ]
 
 
-@pytest.fixture
-def demo():
-    call_command("load_demo", stdout=StringIO())
 
 
-def signed_in(username, password):
-    client = Client()
-    assert client.login(username=username, password=password)
-    return client
 
 
 def indicator_post(rows, action="next"):
@@ -100,7 +91,7 @@ def test_text_typed_into_an_amount_is_kept_verbatim_and_blocks_submission(demo):
     assert 'value="十万"' in page and "全年预算数“十万”不是数字" in page
     assessment.refresh_from_db()
     assert "budget" in assessment.draft_inputs
-    response = client.post(step_url(assessment, "preview"), {"action": "submit"})
+    client.post(step_url(assessment, "preview"), {"action": "submit"})
     assessment.refresh_from_db()
     assert assessment.status == "draft"
     # Correcting it stores the row and clears the kept input.

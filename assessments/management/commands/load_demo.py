@@ -11,7 +11,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from assessments import interchange, selectors, services
-from assessments.models import Assessment, Department, DepartmentBaseData, Membership, Region, ScoringScheme
+from assessments.models import (
+    Assessment,
+    Department,
+    DepartmentBaseData,
+    Membership,
+    Region,
+    ScoringScheme,
+)
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 
