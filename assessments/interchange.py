@@ -133,6 +133,9 @@ class _Reader:
         if not isinstance(value, str):
             self.error(full, f"{label or key}应为文本")
             return ""
+        if "\x00" in value:
+            self.error(full, f"{label or key}含有空字符（\\u0000），请删除")
+            return ""
         if required and not value.strip():
             self.error(full, f"{label or key}不能为空")
         return value
@@ -273,6 +276,8 @@ def parse_document(data, *, schemes) -> tuple[Document | None, list[Issue]]:
             for title, text in report_data.items():
                 if not isinstance(text, str):
                     r.error(f"report.{title}", "章节内容应为文本")
+                elif "\x00" in title or "\x00" in text:
+                    r.error(f"report.{title!r}", "章节含有空字符（\\u0000），请删除")
                 elif not title.strip():
                     r.error("report", "章节标题不能为空")
                 else:

@@ -17,6 +17,7 @@ urlpatterns = [
     path("assessments/<int:pk>/review/<slug:action>/", views.assessment_review, name="assessment_review"),
     path("assessments/<int:pk>/comments/<int:comment_pk>/reply/", views.comment_reply, name="comment_reply"),
     path("assessments/<int:pk>/comments/<int:comment_pk>/resolve/", views.comment_resolve, name="comment_resolve"),
+    path("assessments/<int:pk>/revisions/<int:event_pk>/", views.assessment_revision, name="assessment_revision"),
     path("review/", views.review_desk, name="review_desk"),
     path("notifications/", views.notifications, name="notifications"),
     path("departments/<int:department_pk>/base-data/<int:year>/", views.base_data_edit, name="base_data_edit"),

@@ -107,7 +107,7 @@ def assessment_new(request):
         kind = request.POST.get("kind", "")
         department = departments.filter(pk=request.POST.get("department") or 0).first()
         year = request.POST.get("year", "")
-        project_name = request.POST.get("project_name", "").strip()
+        project_name = wizard.clean_text(request.POST.get("project_name", "")).strip()
         if kind not in Assessment.Kind.values:
             errors["kind"] = _("请选择表单类型")
         if department is None:
@@ -415,15 +415,18 @@ def assessment_review(request, pk, action):
     assessment = _scoped(request, pk)
     try:
         if action == "approve":
-            services.assessment_approve(assessment=assessment, user=request.user, comment=request.POST.get("comment", ""))
+            services.assessment_approve(assessment=assessment, user=request.user,
+                                        comment=wizard.clean_text(request.POST.get("comment", "")))
             messages.success(request, _("已审核通过。"))
         elif action == "return":
-            rows = [(key[len("comment:"):], value) for key, value in request.POST.items() if key.startswith("comment:")]
+            rows = [(wizard.clean_text(key[len("comment:"):]), wizard.clean_text(value))
+                    for key, value in request.POST.items() if key.startswith("comment:")]
             services.assessment_return(assessment=assessment, user=request.user,
-                                       comment=request.POST.get("comment", ""), row_comments=rows)
+                                       comment=wizard.clean_text(request.POST.get("comment", "")), row_comments=rows)
             messages.success(request, _("已退回修改。"))
         elif action == "reopen":
-            services.assessment_reopen(assessment=assessment, user=request.user, reason=request.POST.get("reason", ""))
+            services.assessment_reopen(assessment=assessment, user=request.user,
+                                       reason=wizard.clean_text(request.POST.get("reason", "")))
             messages.success(request, _("已重新打开，开始新的修订。"))
         else:
             raise Http404
@@ -437,7 +440,7 @@ def assessment_review(request, pk, action):
 def comment_reply(request, pk, comment_pk):
     assessment = _editable(request, pk)
     comment = get_object_or_404(assessment.comments, pk=comment_pk)
-    services.comment_reply(comment=comment, user=request.user, text=request.POST.get("reply", ""))
+    services.comment_reply(comment=comment, user=request.user, text=wizard.clean_text(request.POST.get("reply", "")))
     return redirect(request.META.get("HTTP_REFERER") or reverse_lazy("assessment_edit", kwargs={"pk": pk}))
 
 
@@ -475,9 +478,14 @@ def review_desk(request):
         if a.grade:
             grades[a.grade] = grades.get(a.grade, 0) + 1
     most = max(grades.values(), default=1)
+    bands = [("≥ 90", 90, 1000), ("80–90", 80, 90), ("60–80", 60, 80), ("< 60", -1000, 60)]
+    totals = [(label, sum(1 for a in assessments if a.total_score is not None and low <= a.total_score < high))
+              for label, low, high in bands]
+    most_total = max((n for _label, n in totals), default=0) or 1
     return render(request, "assessments/desk.html", {
         "assessments": assessments, "waiting": waiting, "counts": counts, "filters": filters,
         "grades": [(g, n, round(n / most * 100)) for g, n in sorted(grades.items())],
+        "totals": [(label, n, round(n / most_total * 100)) for label, n in totals],
         "departments": selectors.departments_visible_to(user=request.user),
         "statuses": Assessment.Status.choices, "kinds": Assessment.Kind.choices,
         "years": sorted({a.fiscal_year.year for a in assessments}, reverse=True),
@@ -496,3 +504,24 @@ def notifications(request):
               .select_related("assessment__fiscal_year", "assessment__department", "assessment__project", "user")
               .order_by("-created_at")[:50])
     return render(request, "assessments/notifications.html", {"events": events})
+
+
+@login_required
+def assessment_revision(request, pk, event_pk):
+    """Show an approved revision as it was approved, read-only, from the timeline's snapshot."""
+    from assessments import interchange
+
+    assessment = _scoped(request, pk)
+    event = get_object_or_404(assessment.events, pk=event_pk, type=AssessmentEvent.Type.APPROVED)
+    if "snapshot" not in event.data:
+        raise Http404
+    document, errors = interchange.parse_document(event.data["snapshot"], schemes=selectors.scheme_map())
+    if document is None:
+        raise Http404
+    evaluation = rules.evaluate(document.form(), selectors.scheme_map()[document.scheme])
+    return render(request, "assessments/detail.html", {
+        "assessment": assessment, "document": document, "evaluation": evaluation, "revision": event,
+        "budget_rows": list(zip(document.budget, evaluation.budget)),
+        "indicator_rows": list(zip(document.indicators, evaluation.indicators)),
+        "events": [], "comments": [], "changes": [],
+    })

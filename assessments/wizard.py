@@ -163,8 +163,27 @@ def _decimal(text, path, errors, *, label, places, negative=False):
         return None
 
 
+def clean_text(value: str) -> str:
+    """Drop NUL characters: never meaningful in a form, and PostgreSQL refuses to store them."""
+    return value.replace("\x00", "")
+
+
+class _CleanPost:
+    """A read-only view of posted data with NUL characters removed from every value."""
+
+    def __init__(self, post):
+        self.post = post
+
+    def get(self, key, default=""):
+        return clean_text(self.post.get(key, default))
+
+    def getlist(self, key):
+        return [clean_text(v) for v in self.post.getlist(key)]
+
+
 def read_step(step: Step, post) -> StepInput:
     """Return the posted values of a step, with an error at the field for what cannot be read."""
+    post = _CleanPost(post)
     result = StepInput()
     if not step.is_rows:
         for col in step.fields:

@@ -115,3 +115,17 @@ def demo_once(demo):
     assert client.login(username="xinzhou", password="demo-xinzhou-2024")
     assessment = Assessment.objects.get(project__name="劳模经费")
     return client, reverse("assessment_step", args=[assessment.pk, "indicators"])
+
+
+def test_a_nul_character_is_refused_on_import_and_dropped_in_the_wizard(demo, examples_dir):
+    data = interchange.loads((examples_dir / "xinzhou-kunnan-2023.json").read_text(encoding="utf-8"))
+    data["indicators"][0]["name"] = "人数\x00"
+    document, errors = interchange.parse_document(data, schemes=selectors.scheme_map())
+    assert document is None and [e.path for e in errors] == ["indicators[0].name"]
+    client = Client()
+    assert client.login(username="xinzhou", password="demo-xinzhou-2024")
+    assessment = Assessment.objects.get(project__name="劳模经费")
+    url = reverse("assessment_step", args=[assessment.pk, "goals"])
+    assert client.post(url, {"goal_expected": "帮扶\x00劳模", "action": "stay"}).status_code == 302
+    assessment.refresh_from_db()
+    assert assessment.goal_expected == "帮扶劳模"

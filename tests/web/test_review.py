@@ -190,3 +190,32 @@ def test_notifications_show_a_return_to_the_filler_and_a_submission_to_the_revie
     page = filler.get(reverse("notifications")).content.decode()
     assert "退回修改" in page and "请补充说明" in page and "通知（1）" in page
     assert "通知（" not in reviewer.get(reverse("notifications")).content.decode()
+
+
+def test_section_comments_reach_the_step_and_the_approved_revision_stays_readable(demo):
+    filler = signed_in("xinzhou", "demo-xinzhou-2024")
+    reviewer = signed_in("czj_reviewer", "demo-review-czj-2024")
+    assessment = kunnan()
+    submit(filler, assessment)
+    reviewer.post(reverse("assessment_review", args=[assessment.pk, "return"]),
+                  {"comment:step:budget": "请补全当年财政拨款行"})
+    page = filler.get(reverse("assessment_step", args=[assessment.pk, "budget"])).content.decode()
+    assert "请补全当年财政拨款行" in page
+    assert "请补全当年财政拨款行" not in filler.get(
+        reverse("assessment_step", args=[assessment.pk, "goals"])).content.decode()
+    submit(filler, assessment)
+    reviewer.post(reverse("assessment_review", args=[assessment.pk, "approve"]))
+    reviewer_user = User.objects.get(username="czj_reviewer")
+    services.assessment_reopen(assessment=assessment, user=reviewer_user, reason="重新核对")
+    event = assessment.events.get(type=AssessmentEvent.Type.APPROVED)
+    page = reviewer.get(reverse("assessment_revision", args=[assessment.pk, event.pk])).content.decode()
+    assert "审核通过时的版本" in page and "100.00" in page and "每年困难职工帮扶人数" in page
+    other = signed_in("suzhou", "demo-suzhou-2024")
+    assert other.get(reverse("assessment_revision", args=[assessment.pk, event.pk])).status_code == 404
+
+
+def test_the_desk_shows_the_distribution_of_totals(demo):
+    page = signed_in("czj_reviewer", "demo-review-czj-2024").get(reverse("review_desk")).content.decode()
+    totals = page.split('id="totals"')[1].split("</table>")[0]
+    # Every published total is at least 90: 石家庄 six projects and 99.50, 新洲 three projects and 90.
+    assert "<td>≥ 90</td><td class=\"num\">11</td>" in totals
