@@ -2,6 +2,7 @@
 import io
 import subprocess
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -123,3 +124,50 @@ def test_every_demo_form_prints(demo, tmp_path):
         pdf = printing.render(assessment=assessment, fmt="pdf")
         assert pdf.startswith(b"%PDF")
         assert printing.render(assessment=assessment, fmt="xlsx")[:2] == b"PK"
+
+
+REFERENCE = Path(__file__).resolve().parent / "reference" / "hubei-kunnan-page1.png"
+
+
+def page_one(pdf_bytes, tmp_path, name):
+    from PIL import Image
+
+    pdf = tmp_path / f"{name}.pdf"
+    pdf.write_bytes(pdf_bytes)
+    subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", "-singlefile", str(pdf),
+                    str(tmp_path / name)], check=True)
+    return Image.open(tmp_path / f"{name}.png").convert("L")
+
+
+def mean_difference(a, b):
+    from PIL import ImageChops, ImageStat
+
+    if a.size != b.size:
+        return 255.0
+    return ImageStat.Stat(ImageChops.difference(a, b)).mean[0]
+
+
+def test_page_one_matches_the_reviewed_reference_image(demo, tmp_path):
+    """Page 1 of the Hubei 困难职工帮扶 table, reviewed against the published 新洲 附件2 layout."""
+    from weasyprint import HTML
+
+    assessment = Assessment.objects.get(project__name="困难职工帮扶")
+    reference = grayscale(REFERENCE)
+    rendered = page_one(printing.render(assessment=assessment, fmt="pdf"), tmp_path, "now")
+    difference = mean_difference(rendered, reference)
+    print(f"page 1 vs reference: {difference:.3f}")
+    assert difference < 1.0
+    # The comparison is sharp enough to catch a broken print: no borders, or no CJK font.
+    html = printing.render_html(assessment=assessment)
+    no_borders = html.replace("border: 0.6pt solid #000", "border: 0 none")
+    no_cjk = html.replace('"Noto Serif CJK SC"', '"DejaVu Serif"').replace('"Noto Sans CJK SC"', '"DejaVu Serif"')
+    for name, variant in (("no-borders", no_borders), ("no-cjk", no_cjk)):
+        broken = page_one(HTML(string=variant).write_pdf(), tmp_path, name)
+        print(f"{name} vs reference: {mean_difference(broken, reference):.3f}")
+        assert mean_difference(broken, reference) > 2.0, name
+
+
+def grayscale(path):
+    from PIL import Image
+
+    return Image.open(path).convert("L")
