@@ -175,7 +175,7 @@ def _project_hubei(a, doc, ev):
     t.rows.append([Cell(money(total[1].adjusted) if total[0] else "", kind="number"),
                    Cell(money(total[0].executed) if total[0] else "", kind="number"),
                    Cell(percent(ev.execution_rate), kind="number"), Cell(num(ev.execution_score), kind="number")])
-    indicator_weight = weight(a.scheme.total_weight - (ev.execution_weight or 0))
+    indicator_weight = weight(rules.indicator_block_weight(a.scheme.as_rules()))
     t.rows.append([Cell(_("年度绩效目标（%s分）") % indicator_weight, rowspan=len(doc.indicators) + 1, kind="head"),
                    Cell(_("一级指标"), kind="head"), Cell(_("二级指标"), kind="head"), Cell(_("三级指标"), kind="head"),
                    Cell(_("年初目标值(A)"), kind="head"), Cell(_("实际完成值(B)"), kind="head"),
@@ -196,9 +196,7 @@ def _department_budget(doc, ev):
                    Cell(_("实际支出数"), kind="head"), Cell(_("执行率（%）"), kind="head")])
     labels = {rules.LINE_TOTAL: _("预算总金额"), rules.LINE_BASIC: _("基本支出"), rules.LINE_PROJECT: _("项目支出")}
     for row, result in zip(doc.budget, ev.budget):
-        adjustment = row.adjustment
-        if adjustment is None and result.adjusted is not None and row.initial is not None:
-            adjustment = result.adjusted - row.initial
+        adjustment = result.adjustment
         t.rows.append([Cell(row.name or labels.get(row.line, rules.LINE_LABELS.get(row.line, row.line))),
                        Cell(money(row.initial), kind="number"),
                        Cell("" if not adjustment else money(adjustment), kind="number"),

@@ -253,6 +253,11 @@ class Scheme:
         return "*" in self.manual_level1 or level1 in self.manual_level1
 
 
+def indicator_block_weight(scheme: Scheme) -> Decimal:
+    """Return the weight of the indicator block (Hubei prints 年度绩效目标（80分）: 100 − 20)."""
+    return scheme.total_weight - (scheme.execution_weight or ZERO)
+
+
 def grade_for(value: Decimal | None, scheme: Scheme) -> str | None:
     """Return the grade label of a total or 得分率 on the scheme's scale (RULES §4)."""
     if value is None or not scheme.grade_scale:
@@ -430,6 +435,7 @@ class BudgetResult:
     name: str
     adjusted: Decimal | None
     rate: Decimal | None
+    adjustment: Decimal | None = None  # 上年结转及追加追减数, as given or 调整预算数 − 年初预算数
 
 
 @dataclass
@@ -669,7 +675,11 @@ def evaluate(form: Form, scheme: Scheme) -> Evaluation:
     total_row = None
     for row in form.budget:
         adjusted = row.effective_adjusted
-        budget_results.append(BudgetResult(row.line, row.name, adjusted, execution_rate(row.executed, adjusted)))
+        adjustment = row.adjustment
+        if adjustment is None and adjusted is not None and row.initial is not None:
+            adjustment = adjusted - row.initial
+        budget_results.append(BudgetResult(row.line, row.name, adjusted, execution_rate(row.executed, adjusted),
+                                           adjustment))
         if row.line == LINE_TOTAL and total_row is None:
             total_row = row
     exec_rate = exec_weight = exec_score = None

@@ -118,3 +118,10 @@ def to_rules(data: dict) -> rules.Scheme:
 def shipped() -> dict[str, rules.Scheme]:
     """Return the shipped schemes by key, without a database (for pure tests and tools)."""
     return {s["key"]: to_rules(s) for s in SHIPPED_SCHEMES}
+
+
+def load_shipped(scheme_model) -> None:
+    """Create every shipped scheme that is missing (migration 0002; tests after a flush)."""
+    for data in SHIPPED_SCHEMES:
+        values = {**DEFAULTS, **data}
+        scheme_model.objects.get_or_create(key=values.pop("key"), defaults=values)

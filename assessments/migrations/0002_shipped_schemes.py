@@ -3,13 +3,9 @@ from django.db import migrations
 
 
 def load(apps, schema_editor):
-    from assessments.schemes import DEFAULTS, SHIPPED_SCHEMES
+    from assessments.schemes import load_shipped
 
-    ScoringScheme = apps.get_model("assessments", "ScoringScheme")
-    for data in SHIPPED_SCHEMES:
-        values = {**DEFAULTS, **data}
-        key = values.pop("key")
-        ScoringScheme.objects.update_or_create(key=key, defaults=values)
+    load_shipped(apps.get_model("assessments", "ScoringScheme"))
 
 
 def unload(apps, schema_editor):

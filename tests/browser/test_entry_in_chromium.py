@@ -1,18 +1,13 @@
 """A new 填报人 builds the 新洲 困难职工帮扶 table in a real browser, leaves, and comes back."""
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from assessments.models import Assessment
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def demo():
-    call_command("load_demo", stdout=StringIO())
 
 
 def sign_in(page, base, username, password):

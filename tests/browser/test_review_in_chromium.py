@@ -4,7 +4,7 @@ from playwright.sync_api import expect
 
 from assessments.models import Assessment
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def sign_in(browser, base, username, password):

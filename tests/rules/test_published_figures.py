@@ -163,3 +163,10 @@ def test_suzhou_final_account_shares():
     suzhou = rules.BaseData(actual_expense=D("1415.05"), basic_expense=D("481.58"), project_expense=D("933.47"))
     values = {d.name: d.value for d in rules.department_indicators(suzhou)}
     assert (values["项目支出占比（决算）"], values["基本支出占比（决算）"]) == (D("65.97"), D("34.03"))
+
+
+def test_suzhou_adjustment_column_and_the_hubei_indicator_block_weight():
+    form = rules.Form(kind=rules.KIND_DEPARTMENT, budget=[
+        rules.BudgetRow("total", initial=D("1363.41"), adjusted=D("1486.64"), executed=D("1415.05"))])
+    assert rules.evaluate(form, SCHEMES["jiangsu-department"]).budget[0].adjustment == D("123.23")
+    assert rules.indicator_block_weight(SCHEMES["hubei-project"]) == D(80)  # 新洲 年度绩效目标（80分）
