@@ -123,7 +123,7 @@ class _Reader:
             return []
         return value
 
-    def text(self, data, key, path, *, required=False, label=""):
+    def text(self, data, key, path, *, required=False, label="", max_length=None):
         value = data.get(key)
         full = f"{path}.{key}" if path else key
         if value is None:
@@ -138,6 +138,9 @@ class _Reader:
             return ""
         if required and not value.strip():
             self.error(full, f"{label or key}不能为空")
+        if max_length is not None and len(value.strip()) > max_length:
+            self.error(full, f"{label or key}不能超过 {max_length} 个字（现有 {len(value.strip())} 个）")
+            return ""
         return value
 
     def number(self, data, key, path, *, label, required=False, allow_negative=False, max_places=6):
@@ -148,10 +151,19 @@ class _Reader:
                 self.error(full, f"{label}未填写")
             return None
         try:
-            return rules.parse_decimal(value, max_places=max_places, allow_negative=allow_negative)
+            number = rules.parse_decimal(value, max_places=max_places, allow_negative=allow_negative)
+            check_magnitude(number, max_places)
+            return number
         except NumberError as exc:
             self.error(full, f"{label}{exc}")
             return None
+
+    def share(self, data, path):
+        value = self.number(data, "share", path, label="得分比例", max_places=2)
+        if value is not None and value > 100:
+            self.error(f"{path}.share", "得分比例应在 0 到 100 之间")
+            return None
+        return value
 
     def choice(self, data, key, path, choices, *, label):
         value = self.text(data, key, path, label=label)
@@ -159,6 +171,19 @@ class _Reader:
             self.error(f"{path}.{key}", f"{label}“{value}”无效，应为：{'、'.join(choices)}")
             return ""
         return value
+
+
+# What the database columns hold (models.py); checked here so that a too-long name or an absurd
+# amount is a message at its field, not a database error (PostgreSQL refuses, SQLite would not).
+SHORT, NAME = 50, 200
+MAX_INTEGER_DIGITS = {2: 4, 6: 14}  # decimal places → integer digits: scores numeric(6,2), money numeric(20,6)
+
+
+def check_magnitude(number, places):
+    """Raise NumberError when ``number`` does not fit the column for figures with ``places`` decimals."""
+    digits = MAX_INTEGER_DIGITS.get(places)
+    if digits is not None and abs(number) >= Decimal(10) ** digits:
+        raise NumberError(f"过大（应小于 {Decimal(10) ** digits:,}）")
 
 
 def parse_document(data, *, schemes) -> tuple[Document | None, list[Issue]]:
@@ -185,14 +210,14 @@ def parse_document(data, *, schemes) -> tuple[Document | None, list[Issue]]:
     scheme = schemes.get(scheme_key) if isinstance(scheme_key, str) else None
     if scheme is None:
         r.error("scheme", f"评分规则“{scheme_key}”不存在，可用：{'、'.join(sorted(schemes))}")
-    department = r.text(data, "department", "", required=True, label="部门名称").strip()
+    department = r.text(data, "department", "", required=True, label="部门名称", max_length=NAME).strip()
 
     project = None
     if "project" in data and data["project"] is not None:
         p = r.obj(data["project"], "project", PROJECT_KEYS)
         project = ProjectInfo(
-            name=r.text(p, "name", "project", required=True, label="项目名称").strip(),
-            implementing_unit=r.text(p, "implementing_unit", "project", label="实施单位").strip(),
+            name=r.text(p, "name", "project", required=True, label="项目名称", max_length=NAME).strip(),
+            implementing_unit=r.text(p, "implementing_unit", "project", label="实施单位", max_length=NAME).strip(),
             category=r.choice(p, "category", "project", PROJECT_CATEGORIES, label="项目类别"),
             attribute=r.choice(p, "attribute", "project", PROJECT_ATTRIBUTES, label="项目属性"),
             type=r.choice(p, "type", "project", PROJECT_TYPES, label="项目类型"),
@@ -204,7 +229,8 @@ def parse_document(data, *, schemes) -> tuple[Document | None, list[Issue]]:
         project = None
 
     fb = r.obj(data.get("filled_by"), "filled_by", FILLED_BY_KEYS, required=False)
-    filled_by = {"name": r.text(fb, "name", "filled_by"), "phone": r.text(fb, "phone", "filled_by"), "date": None}
+    filled_by = {"name": r.text(fb, "name", "filled_by", label="填报人", max_length=SHORT),
+                 "phone": r.text(fb, "phone", "filled_by", label="联系电话", max_length=SHORT), "date": None}
     date_text = r.text(fb, "date", "filled_by")
     if date_text:
         try:
@@ -228,7 +254,7 @@ def parse_document(data, *, schemes) -> tuple[Document | None, list[Issue]]:
             line = ""
         budget.append(rules.BudgetRow(
             line=line,
-            name=r.text(row, "name", path, label="项目名称").strip(),
+            name=r.text(row, "name", path, label="项目名称", max_length=NAME).strip(),
             initial=r.number(row, "initial", path, label="年初预算数", required=True),
             adjustment=r.number(row, "adjustment", path, label="调整数", allow_negative=True),
             adjusted=r.number(row, "adjusted", path, label="全年预算数"),
@@ -241,20 +267,20 @@ def parse_document(data, *, schemes) -> tuple[Document | None, list[Issue]]:
         path = f"indicators[{i}]"
         row = r.obj(item, path, INDICATOR_KEYS)
         indicators.append(rules.IndicatorRow(
-            level1=r.text(row, "level1", path, required=True, label="一级指标").strip(),
-            level2=r.text(row, "level2", path, label="二级指标").strip(),
-            name=r.text(row, "name", path, required=True, label="三级指标").strip(),
-            target=r.text(row, "target", path, required=True, label="指标值").strip(),
-            actual=r.text(row, "actual", path, label="实际完成值").strip(),
+            level1=r.text(row, "level1", path, required=True, label="一级指标", max_length=SHORT).strip(),
+            level2=r.text(row, "level2", path, label="二级指标", max_length=SHORT).strip(),
+            name=r.text(row, "name", path, required=True, label="三级指标", max_length=NAME).strip(),
+            target=r.text(row, "target", path, required=True, label="指标值", max_length=NAME).strip(),
+            actual=r.text(row, "actual", path, label="实际完成值", max_length=NAME).strip(),
             weight=r.number(row, "weight", path, label="分值", max_places=2),
-            band=r.text(row, "band", path, label="达成档次").strip(),
-            share=r.number(row, "share", path, label="得分比例", max_places=2),
+            band=r.text(row, "band", path, label="达成档次", max_length=16).strip(),
+            share=r.share(row, path),
             score=r.number(row, "score", path, label="得分", max_places=2),
             reason=r.text(row, "reason", path, label="原因分析"),
-            source=r.text(row, "source", path, label="完成值来源"),
-            half_year_target=r.text(row, "half_year_target", path, label="半年指标值").strip(),
-            key_work=r.text(row, "key_work", path, label="重点工作"),
-            project_name=r.text(row, "project", path, label="对应项目"),
+            source=r.text(row, "source", path, label="完成值来源", max_length=NAME),
+            half_year_target=r.text(row, "half_year_target", path, label="半年指标值", max_length=NAME).strip(),
+            key_work=r.text(row, "key_work", path, label="重点工作", max_length=NAME),
+            project_name=r.text(row, "project", path, label="对应项目", max_length=NAME),
         ))
 
     key_tasks = []
@@ -263,7 +289,7 @@ def parse_document(data, *, schemes) -> tuple[Document | None, list[Issue]]:
         row = r.obj(item, path, KEY_TASK_KEYS)
         key_tasks.append(KeyTask(
             duty=r.text(row, "duty", path, label="对应部门主要职责"),
-            task=r.text(row, "task", path, required=True, label="任务名称"),
+            task=r.text(row, "task", path, required=True, label="任务名称", max_length=300),
             result=r.text(row, "result", path, label="完成情况"),
         ))
 
@@ -280,6 +306,8 @@ def parse_document(data, *, schemes) -> tuple[Document | None, list[Issue]]:
                     r.error(f"report.{title!r}", "章节含有空字符（\\u0000），请删除")
                 elif not title.strip():
                     r.error("report", "章节标题不能为空")
+                elif len(title.strip()) > NAME:
+                    r.error(f"report.{title[:20]}…", f"章节标题不能超过 {NAME} 个字")
                 else:
                     report[title] = text
 
@@ -287,7 +315,7 @@ def parse_document(data, *, schemes) -> tuple[Document | None, list[Issue]]:
     for i, item in enumerate(r.array(data.get("component_scores"), "component_scores")):
         path = f"component_scores[{i}]"
         row = r.obj(item, path, COMPONENT_KEYS)
-        name = r.text(row, "name", path, required=True, label="评价指标")
+        name = r.text(row, "name", path, required=True, label="评价指标", max_length=SHORT)
         weight = r.number(row, "weight", path, label="权重", required=True, max_places=2)
         score = r.number(row, "score", path, label="得分", required=True, max_places=2)
         if weight is not None and score is not None:

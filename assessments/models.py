@@ -3,7 +3,7 @@
 Money is stored exactly in 万元 with 6 decimals (RULES §1); every computed figure comes from
 ``assessments.rules`` — the few stored on ``Assessment`` are a cache refreshed by the services.
 """
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -402,10 +402,21 @@ class Indicator(models.Model):
             target = None
         actual = rules.parse_target(self.actual_text) if self.actual_text.strip() else None
         self.target_comparator = target.comparator if target else ""
-        self.target_value = target.value if target else None
-        self.target_unit = target.unit if target else ""
-        self.actual_value = actual.value if actual else None
-        self.actual_unit = actual.unit if actual else ""
+        self.target_value = _storable(target.value) if target else None
+        self.target_unit = target.unit[:20] if target else ""
+        self.actual_value = _storable(actual.value) if actual else None
+        self.actual_unit = actual.unit[:20] if actual else ""
+
+
+def _storable(value):
+    """The parsed figure as the numeric(24,8) column holds it, or None when it cannot.
+
+    The parsed columns only serve queries; scoring reads the printed text, so a figure too large
+    for the column (or a unit longer than 20 characters, cut above) changes no score.
+    """
+    if value is None or abs(value) >= Decimal(10) ** 16:
+        return None
+    return value.quantize(Decimal("0.00000001"), rounding=ROUND_HALF_UP)
 
 
 class KeyTask(models.Model):

@@ -131,6 +131,9 @@ def render_xlsx(*, assessment) -> bytes:
                 target = ws.cell(row=row, column=col)
                 number = cell.kind == "number" and _as_number(cell.text)
                 target.value = number if number is not False else cell.text
+                if target.data_type == "f":
+                    # Text such as "=100%" is a target, not a formula: never let user text run in Excel.
+                    target.data_type = "s"
                 if number is not False:
                     target.number_format = "0.00"
                 target.alignment = Alignment(horizontal=cell.align, vertical="center", wrap_text=True)

@@ -223,7 +223,8 @@ PROJECT_FIELDS = {"implementing_unit", "category", "attribute", "type"}
 
 
 @transaction.atomic
-def assessment_save_step(*, assessment: Assessment, user, step, data, expected_version=None) -> Assessment:
+def assessment_save_step(*, assessment: Assessment, user, step, data, expected_version=None,
+                         comment: str = "") -> Assessment:
     """Write what a user entered on one wizard step; keep it verbatim if it cannot be stored yet.
 
     ``step`` is a ``wizard.Step`` and ``data`` its ``wizard.StepInput``. Values that parse are
@@ -264,7 +265,7 @@ def assessment_save_step(*, assessment: Assessment, user, step, data, expected_v
     assessment.save()
     AssessmentEvent.objects.create(
         assessment=assessment, type=AssessmentEvent.Type.SAVED, user=user,
-        comment=str(step.label) + (_("（含未通过校验的输入）") if data.errors else ""),
+        comment=(comment or str(step.label)) + (_("（含未通过校验的输入）") if data.errors else ""),
         data={"step": step.key, "version": assessment.version,
               "changes": interchange.changes(before, _snapshot(assessment))},
     )
@@ -377,6 +378,39 @@ def assessment_copy_targets(*, assessment: Assessment, user) -> Assessment:
     rows = [rules.IndicatorRow(level1=i.level1, level2=i.level2, name=i.name, target=i.target_text)
             for i in targets.indicators.all()]
     return _replace_indicators(assessment=assessment, user=user, rows=rows, comment=_("从已审核的目标表导入目标值"))
+
+
+class ImportNotClean(Exception):
+    """The rows of an Excel import still have errors; nothing was written."""
+
+    def __init__(self, issues):
+        super().__init__("; ".join(i.message for i in issues))
+        self.issues = issues
+
+
+@transaction.atomic
+def assessment_import_indicators(*, assessment: Assessment, user, raw_rows: list[dict], mode: str,
+                                 expected_version: int, source: str = "") -> Assessment:
+    """Write the indicator rows of a confirmed Excel preview: replace the table, or append to it.
+
+    The rows are read again through the wizard's own checks (the preview is not trusted), and the
+    form must still be at the version the preview was made from, so nobody's later edit is lost.
+    """
+    from assessments import wizard
+
+    step = wizard.step_by_key(assessment, "indicators")
+    if step is None or mode not in ("replace", "append"):
+        raise IllegalTransition(_("此表没有可导入的指标表"))
+    saved = wizard.current_raw(assessment, step).get("rows", []) if mode == "append" else []
+    raw_rows = list(saved) + list(raw_rows)
+    data = wizard.read_step(step, wizard.as_post(step, {"rows": raw_rows}))
+    if data.errors:
+        raise ImportNotClean(data.errors)
+    imported = len(raw_rows) - len(saved)
+    comment = _("从 Excel 导入指标（%(mode)s，%(n)d 行）") % {
+        "mode": _("追加") if mode == "append" else _("替换"), "n": imported}
+    return assessment_save_step(assessment=assessment, user=user, step=step, data=data,
+                                expected_version=expected_version, comment=comment + (f"：{source}" if source else ""))
 
 
 # Names under which department forms print the indicators of RULES §5.

@@ -1,18 +1,17 @@
 """Pages. Every object is fetched through a scoped queryset, so a foreign id is a 404."""
 import json
-from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
-from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from assessments import printing, rules, selectors, services, wizard
+from assessments import interchange, printing, rules, selectors, services, wizard
 from assessments.models import Assessment, AssessmentEvent, DepartmentBaseData
 
 
@@ -134,57 +133,17 @@ def assessment_edit(request, pk):
     return redirect("assessment_step", pk=pk, step=assessment.wizard_step if assessment.wizard_step in keys else keys[0])
 
 
-def _as_text(value):
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return rules.format_decimal(value)
-    return str(value)
-
-
-def _saved_raw(assessment, document, step):
-    """Return a step's stored values as the texts its inputs show."""
-    if not step.is_rows:
-        values = {}
-        for col in step.fields:
-            source = assessment.project if col.name in services.PROJECT_FIELDS else assessment
-            value = getattr(source, col.name, "")
-            values[col.name] = value.isoformat() if hasattr(value, "isoformat") else _as_text(value)
-        return values
-    if step.rows == "report":
-        return {"rows": [{"title": t, "text": x} for t, x in document.report.items()]}
-    rows = []
-    for item in getattr(document, step.rows):
-        raw = {}
-        for col in step.columns:
-            attr = "project_name" if (step.rows == "indicators" and col.name == "project") else col.name
-            raw[col.name] = _as_text(getattr(item, attr, ""))
-        rows.append(raw)
-    return {"rows": rows}
-
-
-def _as_post(step, raw):
-    data = MultiValueDict()
-    if step.is_rows:
-        for col in step.columns:
-            data.setlist(col.name, [r.get(col.name, "") for r in raw.get("rows", [])])
-    else:
-        for key, value in raw.items():
-            data[key] = value
-    return data
-
-
 def _state(assessment, step, post=None):
     """Return the step's inputs, the document with them in place, and its evaluation."""
     document = selectors.assessment_document(assessment=assessment)
     if post is None and step.key in assessment.draft_inputs:
-        post = _as_post(step, assessment.draft_inputs[step.key])
+        post = wizard.as_post(step, assessment.draft_inputs[step.key])
     data = wizard.read_step(step, post) if post is not None else None
     if data is not None:
         wizard.apply_to_document(document, step, data)
         raw = data.raw
     else:
-        raw = _saved_raw(assessment, document, step)
+        raw = wizard.saved_raw(assessment, document, step)
     evaluation = rules.evaluate(document.form(), assessment.scheme.as_rules())
     issues = list(evaluation.errors) + list(evaluation.problems) + (data.errors if data else [])
     return raw, document, evaluation, issues
@@ -365,6 +324,97 @@ def assessment_reuse(request, pk, action):
     return redirect("assessment_step", pk=pk, step="indicators")
 
 
+IMPORT_SALT = "excel-import-indicators"
+IMPORT_MAX_AGE = 24 * 3600  # a preview left open overnight must be uploaded again
+
+
+@login_required
+def indicators_import(request, pk):
+    """Excel → preview → confirm. Nothing is written until a clean preview is confirmed.
+
+    The previewed rows travel in a signed hidden field (the server keeps no state between the two
+    requests), and are checked again on confirmation, against the version they were read for.
+    """
+    from django.core import signing
+
+    from assessments import excel_import
+
+    assessment = _editable(request, pk)
+    if not assessment.is_editable or wizard.step_by_key(assessment, "indicators") is None:
+        messages.error(request, _("此表已提交或已审核，不能导入。"))
+        return redirect("assessment_detail", pk=pk)
+    context = {"assessment": assessment, "limit_mb": settings.EXCEL_IMPORT_MAX_BYTES / 2**20,
+               "mode": request.POST.get("mode", "replace")}
+    if request.method == "POST" and "token" in request.POST:
+        try:
+            payload = signing.loads(request.POST["token"], salt=f"{IMPORT_SALT}:{assessment.pk}",
+                                    max_age=IMPORT_MAX_AGE)
+            services.assessment_import_indicators(
+                assessment=assessment, user=request.user, raw_rows=payload["rows"], mode=payload["mode"],
+                expected_version=payload["version"], source=payload["file"])
+        except signing.BadSignature:
+            messages.error(request, _("预览已过期或被改动，请重新上传文件。"))
+        except services.ConcurrentEdit as conflict:
+            messages.error(request, _("预览之后此表已被%(by)s修改，为免覆盖，请重新上传文件再确认。")
+                           % {"by": conflict.by})
+        except services.ImportNotClean as exc:
+            messages.error(request, _("导入的行仍有错误，未写入：%(errors)s") % {"errors": exc})
+        else:
+            messages.success(request, _("已从 Excel 导入 %(n)d 行指标。") % {"n": len(payload["rows"])})
+            return redirect("assessment_step", pk=pk, step="indicators")
+        return redirect("indicators_import", pk=pk)
+    if request.method == "POST":
+        # Refuse an oversized body before Django spools it to disk.
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        upload = None
+        if length > settings.EXCEL_IMPORT_MAX_BYTES + 65536:
+            context["refused"] = _("文件过大：上限为 %(limit).1f MB。") % {"limit": context["limit_mb"]}
+        else:
+            upload = request.FILES.get("file")
+            if upload is None:
+                context["refused"] = _("请选择要导入的 Excel 文件（.xlsx）。")
+        if upload is not None:
+            try:
+                preview = excel_import.read_indicator_workbook(upload, assessment=assessment)
+            except excel_import.WorkbookRefused as exc:
+                context["refused"] = str(exc)
+            else:
+                context["preview"] = preview
+                step = wizard.step_by_key(assessment, "indicators")
+                shown = [c for c in step.columns if c.name in preview.columns]
+                context["shown_columns"] = shown
+                context["rows"] = [
+                    {"sheet_row": n, "cells": [raw.get(c.name, "") for c in shown],
+                     "result": preview.scores[i] if i < len(preview.scores) else None,
+                     "issues": preview.issues_at(n)}
+                    for i, (n, raw) in enumerate(zip(preview.sheet_rows, preview.raw_rows))]
+                context["general_issues"] = [i for i in preview.issues if i.sheet_row not in preview.sheet_rows]
+                context["file_name"] = upload.name
+                if preview.is_clean:
+                    mode = context["mode"] if context["mode"] in ("replace", "append") else "replace"
+                    context["token"] = signing.dumps(
+                        {"rows": preview.raw_rows, "mode": mode, "version": assessment.version,
+                         "file": upload.name[:100]},
+                        salt=f"{IMPORT_SALT}:{assessment.pk}", compress=True)
+        status = 400 if "refused" in context else 200
+    else:
+        status = 200
+    context["columns"] = wizard.step_by_key(assessment, "indicators").columns
+    context["existing"] = assessment.indicators.count()
+    return render(request, "assessments/import.html", context, status=status)
+
+
+@login_required
+def indicators_import_template(request, pk):
+    from assessments import excel_import
+
+    assessment = _editable(request, pk)
+    response = HttpResponse(excel_import.template_workbook(assessment=assessment),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = "attachment; filename=\"indicators-template.xlsx\""
+    return response
+
+
 @login_required
 def base_data_edit(request, department_pk, year):
     """The department's base data for a year, with the RULES §5 indicators computed from it."""
@@ -386,9 +436,12 @@ def base_data_edit(request, department_pk, year):
             if not text:
                 values[f.name] = None
                 continue
+            integer = f.get_internal_type() == "PositiveIntegerField"
             try:
-                value = rules.parse_decimal(text, max_places=0 if f.get_internal_type() == "PositiveIntegerField" else 6,
-                                            allow_negative=False)
+                value = rules.parse_decimal(text, max_places=0 if integer else 6, allow_negative=False)
+                if integer and value >= 10**9:
+                    raise rules.NumberError(_("过大"))
+                interchange.check_magnitude(value, 6)
             except rules.NumberError as exc:
                 errors[f.name] = f"{f.verbose_name}{exc}"
                 continue
@@ -398,7 +451,7 @@ def base_data_edit(request, department_pk, year):
             messages.success(request, _("基础数据已保存。"))
             return redirect("base_data_edit", department_pk=department.pk, year=year)
     elif base is not None:
-        raw = {f.name: _as_text(getattr(base, f.name)) for f in fields}
+        raw = {f.name: wizard.as_text(getattr(base, f.name)) for f in fields}
     derived = rules.department_indicators(base.as_rules()) if base is not None else []
     return render(request, "assessments/base_data.html", {
         "department": department, "year": year, "fields": [(f, raw.get(f.name, ""), errors.get(f.name)) for f in fields],

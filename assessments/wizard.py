@@ -7,6 +7,9 @@ so a value that cannot be stored yet (text in an amount) is shown back, not lost
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils.datastructures import MultiValueDict
 
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +24,7 @@ class Column:
     type: str = "text"  # text | textarea | amount | decimal | choice
     choices: tuple = ()
     width: str = ""
+    max_length: int = 0  # the database column's, so a long text is a message here, not a DB error
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,7 @@ LINE_CHOICES_TARGETS = tuple((k, rules.LINE_LABELS[k]) for k in rules.TARGET_LIN
 BAND_CHOICES = (("", "—"),) + tuple(rules.BAND_LABELS.items())
 
 FILLED_BY = (
-    Column("filled_by_name", _("填报人")), Column("filled_by_phone", _("联系电话")),
+    Column("filled_by_name", _("填报人"), max_length=50), Column("filled_by_phone", _("联系电话"), max_length=50),
     Column("fill_date", _("填报日期（YYYY-MM-DD）")),
 )
 PROFILE = (Column("profile_functions", _("单位主要职能"), "textarea"),
@@ -54,18 +58,22 @@ ANALYSIS = Step("analysis", _("偏差分析"), fields=(
 PREVIEW = Step("preview", _("预览与提交"))
 
 INDICATOR_COLUMNS = (
-    Column("level1", _("一级指标"), width="7em"), Column("level2", _("二级指标"), width="8em"),
-    Column("name", _("三级指标"), width="12em"), Column("target", _("年度指标值"), width="7em"),
-    Column("actual", _("实际完成值"), width="7em"), Column("weight", _("分值"), "decimal", width="4em"),
+    Column("level1", _("一级指标"), width="7em", max_length=50), Column("level2", _("二级指标"), width="8em", max_length=50),
+    Column("name", _("三级指标"), width="12em", max_length=200),
+    Column("target", _("年度指标值"), width="7em", max_length=200),
+    Column("actual", _("实际完成值"), width="7em", max_length=200), Column("weight", _("分值"), "decimal", width="4em"),
     Column("band", _("定性档次"), "choice", BAND_CHOICES, width="7em"),
     Column("share", _("得分比例%"), "decimal", width="4em"), Column("score", _("评价人打分"), "decimal", width="4em"),
-    Column("source", _("完成值来源"), width="7em"), Column("reason", _("偏差原因分析及改进措施"), "textarea", width="12em"),
+    Column("source", _("完成值来源"), width="7em", max_length=200), Column("reason", _("偏差原因分析及改进措施"), "textarea", width="12em"),
 )
 TARGET_INDICATOR_COLUMNS = (
-    Column("level1", _("一级指标"), width="6em"), Column("level2", _("二级指标"), width="7em"),
-    Column("key_work", _("重点工作"), width="9em"), Column("project", _("对应项目"), width="9em"),
-    Column("name", _("三级指标"), width="12em"), Column("half_year_target", _("半年指标值"), width="6em"),
-    Column("target", _("全年指标值"), width="6em"),
+    Column("level1", _("一级指标"), width="6em", max_length=50),
+    Column("level2", _("二级指标"), width="7em", max_length=50),
+    Column("key_work", _("重点工作"), width="9em", max_length=200),
+    Column("project", _("对应项目"), width="9em", max_length=200),
+    Column("name", _("三级指标"), width="12em", max_length=200),
+    Column("half_year_target", _("半年指标值"), width="6em", max_length=200),
+    Column("target", _("全年指标值"), width="6em", max_length=200),
 )
 
 
@@ -80,7 +88,7 @@ def budget_step(kind):
               "executed": _("全年执行数"), "half_year": _("半年计划执行数")}
     if kind == rules.KIND_TARGETS:
         labels["initial"] = _("全年预算数")
-    columns = (Column("line", _("资金行"), "choice", choices, width="10em"), Column("name", _("项目名称"), width="12em"))
+    columns = (Column("line", _("资金行"), "choice", choices, width="10em"), Column("name", _("项目名称"), width="12em", max_length=200))
     columns += tuple(Column(c, labels[c], "amount", width="7em") for c in cols)
     label = _("项目资金") if kind == rules.KIND_PROJECT else _("预算信息") if kind == rules.KIND_DEPARTMENT else _("部门整体资金")
     return Step("budget", label, rows="budget", columns=columns)
@@ -92,7 +100,7 @@ def steps_for(assessment: Assessment) -> list[Step]:
     if kind == rules.KIND_PROJECT:
         return [
             Step("basic", _("基本信息"), fields=(
-                Column("implementing_unit", _("实施单位")),
+                Column("implementing_unit", _("实施单位"), max_length=200),
                 Column("category", _("项目类别"), "choice", tuple((c, c) for c in ("",) + interchange.PROJECT_CATEGORIES)),
                 Column("attribute", _("项目属性"), "choice", tuple((c, c) for c in ("",) + interchange.PROJECT_ATTRIBUTES)),
                 Column("type", _("项目类型"), "choice", tuple((c, c) for c in ("",) + interchange.PROJECT_TYPES)),
@@ -109,16 +117,16 @@ def steps_for(assessment: Assessment) -> list[Step]:
             Step("basic", _("基本信息"), fields=FILLED_BY + PROFILE + (Column("entered_total", _("填报总分（仅当发布单位直接给出总分时）"), "decimal"),)),
             budget_step(kind),
             Step("key_tasks", _("年度重点任务"), rows="key_tasks", columns=(
-                Column("duty", _("对应部门主要职责"), "textarea"), Column("task", _("任务名称")),
+                Column("duty", _("对应部门主要职责"), "textarea"), Column("task", _("任务名称"), max_length=300),
                 Column("result", _("完成情况"), "textarea"))),
             Step("indicators", _("部门整体自评表"), rows="indicators", columns=INDICATOR_COLUMNS),
         ]
         if assessment.scheme.components:
             steps.append(Step("components", _("评价维度得分"), rows="components", columns=(
-                Column("name", _("评价指标")), Column("weight", _("权重"), "decimal"), Column("score", _("得分"), "decimal"))))
+                Column("name", _("评价指标"), max_length=50), Column("weight", _("权重"), "decimal"), Column("score", _("得分"), "decimal"))))
         steps += [
             Step("report", _("自评报告"), rows="report", columns=(
-                Column("title", _("章节标题"), width="14em"), Column("text", _("内容"), "textarea"))),
+                Column("title", _("章节标题"), width="14em", max_length=200), Column("text", _("内容"), "textarea"))),
             ANALYSIS,
             PREVIEW,
         ]
@@ -157,10 +165,28 @@ def _decimal(text, path, errors, *, label, places, negative=False):
     if not text.strip():
         return None
     try:
-        return rules.parse_decimal(text, max_places=places, allow_negative=negative)
+        value = rules.parse_decimal(text, max_places=places, allow_negative=negative)
+        interchange.check_magnitude(value, places)
+        return value
     except rules.NumberError as exc:
         errors.append(rules.Issue(path, f"{label}{exc}"))
         return None
+
+
+def _share(text, path, errors):
+    value = _decimal(text, path, errors, label=_("得分比例"), places=2, negative=False)
+    if value is not None and value > 100:
+        errors.append(rules.Issue(path, _("得分比例应在 0 到 100 之间")))
+        return None
+    return value
+
+
+def _too_long(col, text, path, errors) -> bool:
+    if col.max_length and len(text.strip()) > col.max_length:
+        errors.append(rules.Issue(path, _("%(label)s不能超过 %(max)d 个字（现有 %(n)d 个）")
+                                  % {"label": col.label, "max": col.max_length, "n": len(text.strip())}))
+        return True
+    return False
 
 
 def clean_text(value: str) -> str:
@@ -189,6 +215,8 @@ def read_step(step: Step, post) -> StepInput:
         for col in step.fields:
             text = post.get(col.name, "").strip() if col.type != "textarea" else post.get(col.name, "")
             result.raw[col.name] = text
+            if _too_long(col, text, col.name, result.errors):
+                continue
             if col.type == "decimal":
                 result.values[col.name] = _decimal(text, col.name, result.errors, label=col.label, places=2)
             elif col.name == "fill_date":
@@ -216,6 +244,8 @@ def read_step(step: Step, post) -> StepInput:
     for i, raw in enumerate(raw_rows):
         path = f"{step.rows}[{i}]"
         errors = result.errors
+        for col in step.columns:
+            _too_long(col, raw.get(col.name, ""), f"{path}.{col.name}", errors)
         if step.rows == "budget":
             amounts = {
                 name: _decimal(raw.get(name, ""), f"{path}.{name}", errors, label=col.label, places=6,
@@ -230,7 +260,7 @@ def read_step(step: Step, post) -> StepInput:
                 actual=raw.get("actual", "").strip(),
                 weight=_decimal(raw.get("weight", ""), f"{path}.weight", errors, label=_("分值"), places=2),
                 band=raw.get("band", ""),
-                share=_decimal(raw.get("share", ""), f"{path}.share", errors, label=_("得分比例"), places=2),
+                share=_share(raw.get("share", ""), f"{path}.share", errors),
                 score=_decimal(raw.get("score", ""), f"{path}.score", errors, label=_("得分"), places=2),
                 reason=raw.get("reason", ""), source=raw.get("source", "").strip(),
                 half_year_target=raw.get("half_year_target", "").strip(), key_work=raw.get("key_work", "").strip(),
@@ -267,3 +297,58 @@ def apply_to_document(document: interchange.Document, step: Step, data: StepInpu
     if "entered_total" in data.values:
         document.entered_total = data.values["entered_total"]
     return document
+
+
+# ---------------------------------------------------------------------------------------------
+# A step's current values as the texts its inputs show
+# ---------------------------------------------------------------------------------------------
+def as_text(value):
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return rules.format_decimal(value)
+    return str(value)
+
+
+def saved_raw(assessment, document, step):
+    """Return a step's stored values as the texts its inputs show."""
+    from assessments.services import PROJECT_FIELDS
+
+    if not step.is_rows:
+        values = {}
+        for col in step.fields:
+            source = assessment.project if col.name in PROJECT_FIELDS else assessment
+            value = getattr(source, col.name, "")
+            values[col.name] = value.isoformat() if hasattr(value, "isoformat") else as_text(value)
+        return values
+    if step.rows == "report":
+        return {"rows": [{"title": t, "text": x} for t, x in document.report.items()]}
+    rows = []
+    for item in getattr(document, step.rows):
+        raw = {}
+        for col in step.columns:
+            attr = "project_name" if (step.rows == "indicators" and col.name == "project") else col.name
+            raw[col.name] = as_text(getattr(item, attr, ""))
+        rows.append(raw)
+    return {"rows": rows}
+
+
+def current_raw(assessment, step):
+    """What the step shows now: the unsaved input kept in the draft if any, else the saved values."""
+    if step.key in assessment.draft_inputs:
+        return assessment.draft_inputs[step.key]
+    from assessments.selectors import assessment_document
+
+    return saved_raw(assessment, assessment_document(assessment=assessment), step)
+
+
+def as_post(step, raw):
+    """The raw values of a step as the form would post them."""
+    data = MultiValueDict()
+    if step.is_rows:
+        for col in step.columns:
+            data.setlist(col.name, [str(r.get(col.name, "")) for r in raw.get("rows", [])])
+    else:
+        for key, value in raw.items():
+            data[key] = value
+    return data

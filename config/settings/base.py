@@ -1,7 +1,7 @@
 """Settings shared by every environment; machine-specific values come from config.env."""
 from django.utils.translation import gettext_lazy as _
 
-from config.env import BASE_DIR, database_from_url, env_bool, env_list, env_str
+from config.env import BASE_DIR, database_from_url, env_bool, env_int, env_list, env_str
 
 SECRET_KEY = env_str("SECRET_KEY", "insecure-local-development-key-change-me")
 DEBUG = env_bool("DEBUG", False)
@@ -100,6 +100,14 @@ LOGGING = {
 
 # An indicator table of 500 rows posts ~6,000 fields; Django's default of 1,000 would refuse it.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20_000
+
+# Excel import of an indicator table: only .xlsx, at most this large as uploaded and as unzipped
+# (an xlsx is zipped XML; the second limit stops a small file that expands to gigabytes), and at
+# most this many sheet rows and indicator rows. A real table is a few hundred kilobytes.
+EXCEL_IMPORT_MAX_BYTES = env_int("EXCEL_IMPORT_MAX_BYTES", 5 * 2**20)
+EXCEL_IMPORT_MAX_EXPANDED_BYTES = 50 * 2**20
+EXCEL_IMPORT_MAX_ROWS = 5_000
+EXCEL_IMPORT_MAX_INDICATORS = 1_000
 
 # Sign-in throttling: this many failures per user name and address, then a pause of this long.
 LOGIN_FAILURE_LIMIT = 5

@@ -13,7 +13,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assessments import interchange, selectors
+from assessments import interchange, selectors, services
 from assessments.models import Assessment, Department, FiscalYear, Indicator, Project
 
 pytestmark = pytest.mark.django_db
@@ -99,9 +99,10 @@ def test_malformed_documents_never_crash_and_never_write(data):
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.fixed_dictionaries({}, optional={
-    "level1": st.text(max_size=5), "name": st.text(max_size=5), "target": st.text(max_size=8),
-    "actual": st.text(max_size=8), "weight": st.text(max_size=6), "share": st.text(max_size=6),
-    "band": st.text(max_size=12)}), max_size=4))
+    "level1": st.text(max_size=5) | st.text(min_size=51, max_size=60), "name": st.text(max_size=5),
+    "target": st.text(max_size=8) | st.sampled_from(["≥3个" + "具有代表性" * 5, "≥" + "9" * 30, "1." + "1" * 12]),
+    "actual": st.text(max_size=8), "weight": st.text(max_size=6) | st.sampled_from(["10000", "99999999", "-5"]),
+    "share": st.text(max_size=6) | st.just("1000"), "band": st.text(max_size=12)}), max_size=4))
 def test_fuzzed_wizard_posts_get_a_page_never_a_server_error(demo_once, rows):
     client, url = demo_once
     post = {k: [r.get(k, "") for r in rows] for k in ("level1", "name", "target", "actual", "weight", "share", "band")}
@@ -115,6 +116,29 @@ def demo_once(demo):
     assert client.login(username="xinzhou", password="demo-xinzhou-2024")
     assessment = Assessment.objects.get(project__name="劳模经费")
     return client, reverse("assessment_step", args=[assessment.pk, "indicators"])
+
+
+def test_texts_and_figures_too_large_for_their_columns_are_messages_not_database_errors(db, examples_dir):
+    data = interchange.loads((examples_dir / "xinzhou-kunnan-2023.json").read_text(encoding="utf-8"))
+    data["indicators"][0]["name"] = "人" * 201
+    data["indicators"][1]["weight"] = "12345"
+    data["budget"][0]["initial"] = "1" + "0" * 15
+    document, errors = interchange.parse_document(data, schemes=selectors.scheme_map())
+    assert document is None
+    assert {e.path: e.message for e in errors} == {
+        "indicators[0].name": "三级指标不能超过 200 个字（现有 201 个）",
+        "indicators[1].weight": "分值过大（应小于 10,000）",
+        "budget[0].initial": "年初预算数过大（应小于 100,000,000,000,000）",
+    }
+    # A long unit and a huge figure in a target are legal text; they are kept and scored as printed.
+    data = interchange.loads((examples_dir / "xinzhou-kunnan-2023.json").read_text(encoding="utf-8"))
+    data["indicators"][0]["target"] = data["indicators"][0]["actual"] = "≥3个具有代表性的重点职工服务阵地建设项目"
+    data["indicators"][1]["target"] = "≤" + "9" * 20 + "%"
+    document, errors = interchange.parse_document(data, schemes=selectors.scheme_map())
+    assert errors == []
+    assessment = services.assessment_import(document=document)
+    saved = assessment.indicators.all()
+    assert saved[0].target_text == "≥3个具有代表性的重点职工服务阵地建设项目" and saved[1].target_value is None
 
 
 def test_a_nul_character_is_refused_on_import_and_dropped_in_the_wizard(demo, examples_dir):

@@ -60,6 +60,9 @@ def test_base_data_page_computes_the_rules_indicators_and_fills_the_form(demo):
     assert "9.04%" in page and "65.97%" in page and "(调整预算数 − 年初预算数) ÷ 年初预算数" in page
     bad = client.post(url, {"staff_quota": "五十", "staff_actual": "48", "adjusted_budget": "1486.64"})
     assert "编制数“五十”不是数字" in bad.content.decode()
+    huge = client.post(url, {"staff_quota": "9999999999", "actual_expense": "1" + "0" * 20})
+    assert huge.status_code == 200
+    assert "编制数过大" in huge.content.decode() and "实际支出数（万元）过大" in huge.content.decode()
     client.post(url, {"initial_budget": "1363.41", "adjusted_budget": "1486.64", "actual_expense": "1415.05",
                       "staff_quota": "50", "staff_actual": "48"})
     assert "96.00%" in client.get(url).content.decode()  # 在职人员控制率 48 / 50
