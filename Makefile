@@ -37,7 +37,8 @@ run: setup
 	@$(PY) manage.py load_demo
 	@echo ""
 	@echo "预算绩效自评已启动：http://127.0.0.1:$(PORT)/   （后台：http://127.0.0.1:$(PORT)/admin/，Ctrl-C 停止）"
-	@$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@echo "批量导出的后台任务进程（db_worker）已随之启动。"
+	@bash scripts/serve.sh $(PORT)
 
 test: setup
 	@PYTEST_ARGS="$(PYTEST_ARGS)" bash scripts/test_all.sh
@@ -49,6 +50,7 @@ test-postgres: setup
 	@TEST_DATABASES=postgres PYTEST_ARGS="$(PYTEST_ARGS)" bash scripts/test_all.sh
 
 bench: setup
+	@bash scripts/system_deps.sh bench
 	@for f in bench/*.py; do [ -e "$$f" ] || continue; echo "=== $$f"; $(PY) "$$f" || exit 1; done
 
 clean:

@@ -11,6 +11,7 @@ from assessments import services
 from assessments.models import (
     Assessment,
     AssessmentEvent,
+    BatchExport,
     BudgetLine,
     Comment,
     ComponentScore,
@@ -186,4 +187,20 @@ class CommentAdmin(admin.ModelAdmin):
     readonly_fields = ["assessment", "path", "text", "author", "created_at"]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(BatchExport)
+class BatchExportAdmin(admin.ModelAdmin):
+    """Read-only: an export is the record of a job; it is made from the 批量导出 page."""
+
+    list_display = ["pk", "requested_by", "fiscal_year", "department", "format", "status", "done", "total",
+                    "created_at", "finished_at"]
+    list_filter = ["status", "format", "fiscal_year"]
+    readonly_fields = [f.name for f in BatchExport._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -580,3 +580,55 @@ class Comment(models.Model):
 
     def __str__(self):
         return self.text[:30]
+
+
+class BatchExport(models.Model):
+    """A year's approved forms printed as one PDF or a ZIP, made by the background worker.
+
+    The row is the job's record and its log: who asked for what, when it was queued, started and
+    finished, how far it got, and what went wrong.
+    """
+
+    class Format(models.TextChoices):
+        PDF = "pdf", _("合并为一个 PDF")
+        ZIP = "zip", _("ZIP（每张表一个 PDF）")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("生成中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="batch_exports",
+                                     verbose_name=_("申请人"))
+    fiscal_year = models.ForeignKey(FiscalYear, models.PROTECT, related_name="+", verbose_name=_("年度"))
+    department = models.ForeignKey(Department, models.PROTECT, null=True, blank=True, related_name="+",
+                                   verbose_name=_("部门（含下属单位）"))
+    format = models.CharField(_("格式"), max_length=8, choices=Format.choices, default=Format.PDF)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(_("表数"), default=0)
+    done = models.PositiveIntegerField(_("已完成表数"), default=0)
+    file = models.FileField(_("文件"), upload_to="exports/%Y/%m/", blank=True)
+    size = models.PositiveBigIntegerField(_("文件大小（字节）"), default=0)
+    error = models.TextField(_("错误"), blank=True)
+    task_id = models.CharField(_("任务编号"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("批量导出")
+        verbose_name_plural = _("批量导出")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.fiscal_year.year} {self.get_format_display()} #{self.pk}"
+
+    @property
+    def percent(self) -> int:
+        """Progress for the bar: whole percent of forms printed (a count, not a figure of the rules)."""
+        return 100 if self.status == self.Status.DONE else (self.done * 100 // self.total if self.total else 0)
+
+    @property
+    def finished(self):
+        return self.status in (self.Status.DONE, self.Status.FAILED)

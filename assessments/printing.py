@@ -8,15 +8,12 @@ import io
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.staticfiles import finders
-from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import render_to_string
 
-from assessments import layouts
+from assessments import layouts, pdfworker
 
 
-class FetchRefused(ValueError):
-    """The PDF renderer was asked for something that is not one of the app's own static files."""
+FetchRefused = pdfworker.FetchRefused
 
 
 def _blocks(layout):
@@ -40,46 +37,21 @@ def render_html(*, assessment) -> str:
     return render_to_string("print/layout.html", {"layout": layout, "blocks": _blocks(layout)})
 
 
-def _static_roots():
-    roots = [Path(p).resolve() for p in getattr(settings, "STATICFILES_DIRS", [])]
+def static_roots() -> list[str]:
+    """The folders whose files the PDF renderer may read: the app's own static files."""
+    roots = [str(Path(p).resolve()) for p in getattr(settings, "STATICFILES_DIRS", [])]
     if settings.STATIC_ROOT:
-        roots.append(Path(settings.STATIC_ROOT).resolve())
+        roots.append(str(Path(settings.STATIC_ROOT).resolve()))
     return roots
 
 
 def allowed_static_path(url) -> Path:
     """Return the file an app-static URL names; raise FetchRefused for anything else."""
-    if url.startswith(settings.STATIC_URL):
-        try:
-            found = finders.find(url[len(settings.STATIC_URL):].split("?")[0])
-        except SuspiciousFileOperation:  # "../" out of the static folders
-            found = None
-        if found:
-            return Path(found).resolve()
-    if url.startswith("file://"):
-        path = Path(url[len("file://"):].split("?")[0]).resolve()
-        if any(path.is_relative_to(root) for root in _static_roots()) and path.is_file():
-            return path
-    raise FetchRefused(f"refused to fetch {url!r}")
-
-
-def _fetcher():
-    from weasyprint.urls import URLFetcher
-
-    class StaticOnlyFetcher(URLFetcher):
-        """WeasyPrint fetcher that reads the app's own static files and nothing else."""
-
-        def fetch(self, url, headers=None):
-            return super().fetch(allowed_static_path(url).as_uri(), headers)
-
-    return StaticOnlyFetcher(allowed_protocols=["file"])
+    return pdfworker.resolve_static(url, static_url=settings.STATIC_URL, roots=static_roots())
 
 
 def render_pdf(*, assessment) -> bytes:
-    from weasyprint import HTML
-
-    html = render_html(assessment=assessment)
-    return HTML(string=html, base_url=settings.STATIC_URL, url_fetcher=_fetcher()).write_pdf()
+    return pdfworker.render(render_html(assessment=assessment), static_url=settings.STATIC_URL, roots=static_roots())
 
 
 def render_xlsx(*, assessment) -> bytes:

@@ -115,3 +115,19 @@ def assessment_list_for(*, user, year=None):
         qs = qs.filter(fiscal_year__year=year)
     return qs
 
+
+
+def batch_export_scope(*, user, fiscal_year, department=None):
+    """The approved forms of a year a user may export: their whole scope, or one department and its units."""
+    departments = departments_visible_to(user=user)
+    if department is not None:
+        departments = departments.filter(pk__in=Department.objects.descendants_of([department]).values("pk"))
+    return (Assessment.objects.filter(fiscal_year=fiscal_year, status=Assessment.Status.APPROVED,
+                                      department__in=departments)
+            .order_by("department__name", "kind", "project__name", "pk"))
+
+
+def batch_exports_for(*, user):
+    from assessments.models import BatchExport
+
+    return BatchExport.objects.filter(requested_by=user).select_related("fiscal_year", "department")

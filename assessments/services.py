@@ -604,3 +604,38 @@ def changes_since_return(assessment) -> list[dict]:
     if event is None or "snapshot" not in event.data:
         return []
     return interchange.changes(event.data["snapshot"], _snapshot(assessment))
+
+
+# ---------------------------------------------------------------------------------------------
+# Batch export (run by the queue worker, see assessments/batch.py)
+# ---------------------------------------------------------------------------------------------
+class NothingToExport(Exception):
+    """The chosen year and scope hold no approved form."""
+
+
+@transaction.atomic
+def batch_export_request(*, user, year: int, fmt: str, department=None):
+    """Queue a batch export of the approved forms in the user's scope; return its record.
+
+    The queue row is written in the same transaction as the export, so a job is never queued for
+    an export that was not saved, nor an export saved without its job.
+    """
+    from assessments.models import BatchExport
+    from assessments.selectors import batch_export_scope, departments_visible_to
+    from assessments.tasks import batch_export_task
+
+    if fmt not in BatchExport.Format.values:
+        raise IllegalTransition(_("导出格式“%(fmt)s”无效") % {"fmt": fmt})
+    if department is not None and not departments_visible_to(user=user).filter(pk=department.pk).exists():
+        raise NothingToExport(_("无权导出该部门"))
+    fiscal_year = FiscalYear.objects.filter(year=year).first()
+    count = batch_export_scope(user=user, fiscal_year=fiscal_year, department=department).count() if fiscal_year else 0
+    if not count:
+        raise NothingToExport(_("%(year)s 年度%(scope)s没有已审核的表可以导出")
+                              % {"year": year, "scope": f"“{department.name}”及下属单位" if department else ""})
+    export = BatchExport.objects.create(requested_by=user, fiscal_year=fiscal_year, department=department,
+                                        format=fmt, total=count)
+    result = batch_export_task.enqueue(export.pk)
+    export.task_id = str(result.id)
+    export.save(update_fields=["task_id"])
+    return export

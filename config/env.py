@@ -38,7 +38,10 @@ def database_from_url(url):
         name = Path(unquote(parsed.path)[1:])
         if not name.is_absolute():
             name = BASE_DIR / name
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(name)}
+        # The web process and the queue worker share the file: wait for a lock instead of failing
+        # at once, and let readers go on while one writes (WAL).
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(name),
+                "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}}
     if parsed.scheme in {"postgres", "postgresql", "pgsql"}:
         return {
             "ENGINE": "django.db.backends.postgresql",

@@ -6,6 +6,9 @@
 set -euo pipefail
 
 PACKAGES=(fonts-noto-cjk libharfbuzz-subset0 poppler-utils chromium postgresql)
+# `scripts/system_deps.sh bench` adds LibreOffice, the baseline bench/bench_pdf.py measures against
+# (a finance office's usual route: Excel → PDF). Not needed to run or test the app.
+if [[ "${1:-}" == "bench" ]]; then PACKAGES+=(libreoffice-calc-nogui); fi
 
 python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || {
   echo "需要 Python 3.11 或更新版本 / Python 3.11+ is required (found: $(python3 --version 2>&1))" >&2

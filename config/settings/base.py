@@ -1,4 +1,6 @@
 """Settings shared by every environment; machine-specific values come from config.env."""
+from pathlib import Path
+
 from django.utils.translation import gettext_lazy as _
 
 from config.env import BASE_DIR, database_from_url, env_bool, env_int, env_list, env_str
@@ -18,8 +20,17 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "formtools",
+    "django_tasks",
+    "django_tasks_db",
     "assessments.apps.AssessmentsConfig",
 ]
+
+# Background jobs (batch exports) go through a queue kept in the database and run by a separate
+# worker process: `python manage.py db_worker`. Any number of workers may run against one database.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A worker renders PDFs in a child process that is replaced after this many forms, so memory
+# stays bounded however large the batch (WeasyPrint's caches grow with every document).
+BATCH_EXPORT_RECYCLE_EVERY = env_int("BATCH_EXPORT_RECYCLE_EVERY", 40)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -74,7 +85,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
-MEDIA_ROOT = BASE_DIR / "var" / "media"
+# Finished batch exports are written here. With several app servers this must be a shared volume
+# (or set MEDIA_ROOT to one); everything else lives in the database.
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

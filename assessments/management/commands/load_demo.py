@@ -60,8 +60,9 @@ class Command(BaseCommand):
                 **subject,
             ).exists()
             if not exists:
-                services.assessment_import(document=document)
+                assessment = services.assessment_import(document=document)
                 created["assessments"] += 1
+                self.approve_if_published(assessment, organisation.get("approved", []))
 
         for item in json.loads((DEMO_DIR / "base_data.json").read_text(encoding="utf-8")):
             department = Department.objects.get(name=item["department"])
@@ -79,6 +80,17 @@ class Command(BaseCommand):
             scope = "、".join(item["departments"]) or "全部"
             role = {"filler": "填报人", "reviewer": "审核人", "admin": "管理员"}[item["role"]]
             self.stdout.write(f"  {item['username']:<18} 密码 {item['password']:<22} {role}  {scope}")
+
+    def approve_if_published(self, assessment, approved):
+        """Submit and approve a published year's forms through the real workflow (events and all)."""
+        for item in approved:
+            if (assessment.department.name, assessment.fiscal_year.year) == (item["department"], item["fiscal_year"]):
+                User = get_user_model()
+                filler = User.objects.filter(memberships__department=assessment.department,
+                                             memberships__role=Membership.Role.FILLER).first()
+                services.assessment_submit(assessment=assessment, user=filler)
+                services.assessment_approve(assessment=assessment, user=User.objects.get(username=item["reviewer"]),
+                                            comment=item["note"])
 
     def load_users(self, users):
         User = get_user_model()
