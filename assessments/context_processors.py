@@ -1,5 +1,5 @@
 """The count shown beside 通知: forms returned to this user, and forms waiting for them."""
-from assessments import selectors, services
+from assessments import selectors
 from assessments.models import Assessment
 
 
@@ -9,7 +9,6 @@ def attention(request):
         return {}
     returned = Assessment.objects.filter(status=Assessment.Status.RETURNED,
                                          department__in=selectors.departments_fillable_by(user=user)).count()
-    submitted = selectors.assessment_list_for(user=user).filter(status=Assessment.Status.SUBMITTED)
-    waiting = sum(1 for a in submitted.prefetch_related("department__review_levels__reviewers")
-                  if services.can_review(assessment=a, user=user))
+    waiting, _shown = selectors.waiting_for_review(user=user, assessments=selectors.assessment_list_for(user=user),
+                                                   limit=0)
     return {"attention": returned + waiting}

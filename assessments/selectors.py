@@ -80,26 +80,45 @@ def assessment_export_json(*, assessment: Assessment) -> dict:
     return data
 
 
+def _memberships(user):
+    """The user's (department id, role) pairs and visible department ids, read once per request.
+
+    Cached on the user object (Django makes a new one for every request), because the scope is
+    needed by the page, the 通知 badge and the review checks alike.
+    """
+    cached = getattr(user, "_yusuan_scope", None)
+    if cached is None:
+        memberships = list(Membership.objects.filter(user=user).select_related("department"))
+        own = {m.department_id for m in memberships if m.role == Membership.Role.FILLER}
+        reviewed = [m.department for m in memberships if m.role == Membership.Role.REVIEWER]
+        ids = set(own)
+        if reviewed:
+            ids |= set(Department.objects.descendants_of(reviewed).values_list("pk", flat=True))
+        cached = {"visible": sorted(ids), "fillable": sorted(own), "is_reviewer": bool(reviewed)}
+        user._yusuan_scope = cached
+    return cached
+
+
 def departments_visible_to(*, user):
     """Return the departments a user may see: their own, plus everything under a reviewer's scope."""
     if not user.is_authenticated:
         return Department.objects.none()
     if user.is_superuser:
         return Department.objects.all()
-    memberships = list(Membership.objects.filter(user=user).select_related("department"))
-    own = {m.department_id for m in memberships if m.role == Membership.Role.FILLER}
-    reviewed = [m.department for m in memberships if m.role == Membership.Role.REVIEWER]
-    ids = set(own)
-    if reviewed:
-        ids |= set(Department.objects.descendants_of(reviewed).values_list("pk", flat=True))
-    return Department.objects.filter(pk__in=ids)
+    return Department.objects.filter(pk__in=_memberships(user)["visible"])
+
+
+def is_reviewer(*, user) -> bool:
+    return user.is_superuser or (user.is_authenticated and _memberships(user)["is_reviewer"])
 
 
 def departments_fillable_by(*, user):
     """Return the departments a user may fill forms for (填报人 memberships)."""
     if user.is_superuser:
         return Department.objects.all()
-    return Department.objects.filter(memberships__user=user, memberships__role=Membership.Role.FILLER).distinct()
+    if not user.is_authenticated:
+        return Department.objects.none()
+    return Department.objects.filter(pk__in=_memberships(user)["fillable"])
 
 
 def base_data_for(*, department, fiscal_year):
@@ -131,3 +150,27 @@ def batch_exports_for(*, user):
     from assessments.models import BatchExport
 
     return BatchExport.objects.filter(requested_by=user).select_related("fiscal_year", "department")
+
+
+def waiting_for_review(*, user, assessments, limit=100):
+    """Return (count, the first ``limit``) of the submitted forms among ``assessments`` this user may act on.
+
+    Forms of departments without a review chain are counted in the database (any reviewer whose
+    scope covers them may act); only those with a chain are checked one by one against their
+    prefetched levels. So the 通知 badge on every page costs a handful of queries however many
+    forms wait.
+    """
+    from django.db.models import Exists, OuterRef
+
+    from assessments.models import ReviewLevel
+    from assessments.services import review_checker
+
+    submitted = assessments.filter(status=Assessment.Status.SUBMITTED)
+    chained = ReviewLevel.objects.filter(department=OuterRef("department"))
+    check = review_checker(user)
+    plain = submitted.filter(~Exists(chained)) if is_reviewer(user=user) else submitted.none()
+    with_chain = [a for a in submitted.filter(Exists(chained)).select_related("department")
+                  .prefetch_related("department__review_levels__reviewers") if check(a)]
+    count = plain.count() + len(with_chain)
+    shown = (with_chain + list(plain[:limit]))[:limit]
+    return count, shown

@@ -1,11 +1,13 @@
 """Pages. Every object is fetched through a scoped queryset, so a foreign id is a 404."""
 import json
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
@@ -13,21 +15,33 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessments import interchange, printing, rules, selectors, services, wizard
-from assessments.models import Assessment, AssessmentEvent, DepartmentBaseData
+from assessments.models import (
+    Assessment,
+    AssessmentEvent,
+    DepartmentBaseData,
+    FiscalYear,
+)
 
 
 @login_required
 def home(request):
     assessments = selectors.assessment_list_for(user=request.user)
-    years = sorted({a.fiscal_year.year for a in assessments}, reverse=True)
-    year = request.GET.get("year")
-    if year and year.isdigit():
+    years = sorted(set(assessments.order_by().values_list("fiscal_year__year", flat=True).distinct()), reverse=True)
+    year = request.GET.get("year", "")
+    if year.isdigit():
         assessments = assessments.filter(fiscal_year__year=int(year))
+    departments = selectors.departments_visible_to(user=request.user).order_by("name")
+    page = Paginator(assessments, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "assessments/home.html", {
-        "assessments": assessments, "years": years, "year": year,
-        "departments": selectors.departments_visible_to(user=request.user),
+        "assessments": page.object_list, "page": page, "query": urlencode({"year": year} if year.isdigit() else {}),
+        "years": years, "year": year,
+        "departments": departments[:DEPARTMENTS_SHOWN], "department_count": departments.count(),
         "fillable_ids": set(selectors.departments_fillable_by(user=request.user).values_list("pk", flat=True)),
     })
+
+
+LIST_PAGE_SIZE = 50
+DEPARTMENTS_SHOWN = 20
 
 
 def _scoped(request, pk):
@@ -43,8 +57,9 @@ def assessment_detail(request, pk):
     can_review = services.can_review(assessment=assessment, user=request.user)
     return render(request, "assessments/detail.html", {
         "can_review": can_review and assessment.status == Assessment.Status.SUBMITTED,
+        "may_resolve": can_review,  # the same rule as services.comment_resolve (or the comment's author)
         "can_reopen": assessment.status == Assessment.Status.APPROVED and (
-            request.user.is_superuser or request.user.memberships.filter(role="reviewer").exists()),
+            selectors.is_reviewer(user=request.user)),
         "changes": services.changes_since_return(assessment) if assessment.status == Assessment.Status.SUBMITTED else [],
         "comments": assessment.comments.select_related("author", "resolved_by"),
         "assessment": assessment,
@@ -523,27 +538,34 @@ def review_desk(request):
         qs = qs.filter(department_id=int(filters["department"]))
     if filters["kind"] in Assessment.Kind.values:
         qs = qs.filter(kind=filters["kind"])
-    assessments = list(qs.prefetch_related("department__review_levels__reviewers"))
-    waiting = [a for a in assessments if a.status == Assessment.Status.SUBMITTED
-               and services.can_review(assessment=a, user=request.user)]
-    counts = {label: sum(1 for a in assessments if a.status == value) for value, label in Assessment.Status.choices}
-    grades = {}
-    for a in assessments:
-        if a.grade:
-            grades[a.grade] = grades.get(a.grade, 0) + 1
+    # Counts and distributions come from the database; only one page of rows is loaded, so a
+    # province-wide desk (10,000 forms) costs the same queries and memory as a small one.
+    counts_by_status = dict(qs.order_by().values_list("status").annotate(n=Count("pk")))
+    counts = {label: counts_by_status.get(value, 0) for value, label in Assessment.Status.choices}
+    grades = dict(qs.exclude(grade="").exclude(grade__isnull=True).order_by()
+                  .values_list("grade").annotate(n=Count("pk")))
     most = max(grades.values(), default=1)
     bands = [("≥ 90", 90, 1000), ("80–90", 80, 90), ("60–80", 60, 80), ("< 60", -1000, 60)]
-    totals = [(label, sum(1 for a in assessments if a.total_score is not None and low <= a.total_score < high))
-              for label, low, high in bands]
+    band_counts = qs.aggregate(**{f"b{i}": Count("pk", filter=Q(total_score__gte=low, total_score__lt=high))
+                                  for i, (_label, low, high) in enumerate(bands)})
+    totals = [(label, band_counts[f"b{i}"]) for i, (label, _low, _high) in enumerate(bands)]
     most_total = max((n for _label, n in totals), default=0) or 1
+    waiting_count, waiting = selectors.waiting_for_review(user=request.user, assessments=qs, limit=WAITING_SHOWN)
+    page = Paginator(qs.select_related("scheme"), DESK_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = {k: v for k, v in filters.items() if v}
     return render(request, "assessments/desk.html", {
-        "assessments": assessments, "waiting": waiting, "counts": counts, "filters": filters,
+        "assessments": page.object_list, "page": page, "query": urlencode(query),
+        "waiting": waiting, "waiting_count": waiting_count, "counts": counts, "filters": filters,
         "grades": [(g, n, round(n / most * 100)) for g, n in sorted(grades.items())],
         "totals": [(label, n, round(n / most_total * 100)) for label, n in totals],
-        "departments": selectors.departments_visible_to(user=request.user),
+        "departments": selectors.departments_visible_to(user=request.user).order_by("name"),
         "statuses": Assessment.Status.choices, "kinds": Assessment.Kind.choices,
-        "years": sorted({a.fiscal_year.year for a in assessments}, reverse=True),
+        "years": list(FiscalYear.objects.order_by("-year").values_list("year", flat=True)),
     })
+
+
+DESK_PAGE_SIZE = 50
+WAITING_SHOWN = 100
 
 
 @login_required
