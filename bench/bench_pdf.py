@@ -42,20 +42,28 @@ from assessments.models import Assessment, BatchExport  # noqa: E402
 
 
 def rss_mb(pid):
-    """Resident memory of a process and all its descendants, in MB (0 once it has ended)."""
-    total = 0
-    pending = [pid]
+    """Resident memory (MB) of a process and, separately, of all its descendants (0 once ended)."""
+    def one(p):
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+        return 0.0
+
+    def children(p):
+        try:
+            return [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            return []
+
+    below, pending = 0.0, children(pid)
     while pending:
         current = pending.pop()
-        try:
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        pending += [int(c) for c in children]
-    return total / 1024
+        below += one(current)
+        pending += children(current)
+    return one(pid), below
 
 
 def make_approved_forms(count):
@@ -99,13 +107,15 @@ def main():
         start = time.perf_counter()
         worker = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "db_worker", "--batch",
                                    "--no-startup-delay", "--interval", "0", "--no-reload", "-v", "0"],
-                                  env={**os.environ, "BATCH_EXPORT_RECYCLE_EVERY": "40"})
-        peak = [0.0]
+                                  env={**os.environ, "BATCH_EXPORT_RECYCLE_EVERY": os.environ.get(
+                                      "BATCH_EXPORT_RECYCLE_EVERY", "40")})
+        peak = [0.0, 0.0, 0.0]  # worker, its rendering children, both together
 
         def sample():
             while worker.poll() is None:
-                peak[0] = max(peak[0], rss_mb(worker.pid))
-                time.sleep(0.2)
+                own, below = rss_mb(worker.pid)
+                peak[0], peak[1], peak[2] = max(peak[0], own), max(peak[1], below), max(peak[2], own + below)
+                time.sleep(0.1)
 
         sampler = threading.Thread(target=sample)
         sampler.start()
@@ -116,7 +126,7 @@ def main():
         assert export.status == BatchExport.Status.DONE, export.error
         print(f"batch export of {export.total} approved forms as {fmt.upper()} through db_worker: {elapsed:.1f} s "
               f"({export.total / elapsed:.1f} forms/s), {export.size / 2**20:.1f} MB, "
-              f"peak RSS of worker + rendering child {peak[0]:.0f} MB")
+              f"peak RSS: worker {peak[0]:.0f} MB, rendering child {peak[1]:.0f} MB, together {peak[2]:.0f} MB")
 
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
