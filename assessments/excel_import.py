@@ -264,16 +264,24 @@ def _check(preview, *, step, assessment, labels):
                 % {"band": raw["band"], "choices": "、".join(str(v) for v in rules.BAND_LABELS.values())}))
     for issue in data.errors:
         preview.issues.append(_located(issue, preview, labels, blocking=True))
+    unreadable = {(i.sheet_row, i.column) for i in preview.issues}
+
     # The rules' own view of the rows: errors block the import, problems are for later in the wizard.
     document = selectors.assessment_document(assessment=assessment)
     document = wizard.apply_to_document(document, step, data)
     evaluation = rules.evaluate(document.form(), assessment.scheme.as_rules())
     preview.scores = list(evaluation.indicators)
+    # The rules' view of a cell that could not be read ("分值未填写" after "分值“十”不是数字") says
+    # nothing new, so only the first message is shown for it.
     for issue in evaluation.errors:
-        preview.issues.append(_located(issue, preview, labels, blocking=issue.path.startswith("indicators")))
+        located = _located(issue, preview, labels, blocking=issue.path.startswith("indicators"))
+        if (located.sheet_row, located.column) not in unreadable:
+            preview.issues.append(located)
     for issue in evaluation.problems:
         if issue.path.startswith("indicators["):
-            preview.issues.append(_located(issue, preview, labels, blocking=False))
+            located = _located(issue, preview, labels, blocking=False)
+            if (located.sheet_row, located.column) not in unreadable:
+                preview.issues.append(located)
     preview.issues.sort(key=lambda i: (i.sheet_row, not i.blocking))
 
 

@@ -103,6 +103,7 @@ def test_errors_name_the_sheet_row_and_column_and_nothing_is_written(filler, dra
     page = response.content.decode()
     assert 'id="confirm"' not in page and 'id="not-clean"' in page
     assert "第 2 行“分值”：分值“十”不是数字" in page
+    assert "第 2 行“分值”：分值未填写" not in page  # one message per unreadable cell
     assert "第 3 行“三级指标”：三级指标不能为空" in page
     assert "第 5 行“三级指标”：三级指标不能超过 200 个字" in page
     draft.refresh_from_db()
