@@ -165,7 +165,8 @@ def waiting_for_review(*, user, assessments, limit=100):
     from assessments.models import ReviewLevel
     from assessments.services import review_checker
 
-    submitted = assessments.filter(status=Assessment.Status.SUBMITTED)
+    # Newest first, which the (updated_at, id) index serves without sorting the scope by name.
+    submitted = assessments.filter(status=Assessment.Status.SUBMITTED).order_by("-updated_at", "-id")
     chained = ReviewLevel.objects.filter(department=OuterRef("department"))
     check = review_checker(user)
     plain = submitted.filter(~Exists(chained)) if is_reviewer(user=user) else submitted.none()
