@@ -22,6 +22,18 @@
   if (add) add.addEventListener("click", () => addRow().querySelector("input, textarea")?.focus());
 
   const library = document.getElementById("library");
+  const filter = document.getElementById("library-filter");
+  // Narrow the library's list to the entries containing the typed words (text matching only).
+  const prompt = library ? library.options[0].textContent : "";
+  if (library && filter) filter.addEventListener("input", () => {
+    const words = filter.value.trim().split(/\s+/).filter(Boolean);
+    let shown = 0;
+    Array.from(library.options).slice(1).forEach((option) => {
+      option.hidden = !words.every((w) => option.textContent.includes(w));
+      if (!option.hidden) shown += 1;
+    });
+    library.options[0].textContent = words.length ? `${prompt}（${shown} 项）` : prompt;
+  });
   if (library) library.addEventListener("change", () => {
     const option = library.selectedOptions[0];
     if (option && option.value !== "") {
