@@ -145,3 +145,38 @@ def test_the_exports_page_lists_my_exports_and_the_years_i_can_export(demo):
     run_worker()
     page = reviewer.get(reverse("batch_exports")).content.decode()
     assert "已完成 7/7" in page and "下载" in page
+
+
+def test_a_failed_export_says_so_in_chinese_and_the_page_offers_no_download(demo, settings, tmp_path):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the export folder should be")
+    settings.MEDIA_ROOT = blocked  # the finished file cannot be stored (a full or read-only disk)
+    reviewer = signed_in("czj_reviewer", "demo-review-czj-2024")
+    request_export(reviewer)
+    run_worker()
+    export = BatchExport.objects.get()
+    assert export.status == BatchExport.Status.FAILED and export.finished_at is not None
+    from django_tasks_db.models import DBTaskResult
+
+    assert DBTaskResult.objects.get(id=export.task_id).status == "FAILED"  # the queue's own record agrees
+    status = reviewer.get(reverse("batch_export_status", args=[export.pk])).json()
+    assert status["status_label"] == "失败" and status["error"].startswith("生成失败") and not status["download"]
+    assert reviewer.get(reverse("batch_export_download", args=[export.pk])).status_code == 404
+
+
+
+def test_old_exports_are_pruned_with_their_files(demo):
+    from django.utils import timezone
+
+    reviewer = signed_in("czj_reviewer", "demo-review-czj-2024")
+    request_export(reviewer, format="zip")
+    request_export(reviewer, format="zip")
+    run_worker()
+    old, recent = BatchExport.objects.order_by("pk")
+    BatchExport.objects.filter(pk=old.pk).update(finished_at=timezone.now() - timezone.timedelta(days=40))
+    old_path, recent_path = old.file.path, recent.file.path
+    call_command("prune_exports", "--days", "30", stdout=StringIO())
+    assert list(BatchExport.objects.values_list("pk", flat=True)) == [recent.pk]
+    import os
+
+    assert not os.path.exists(old_path) and os.path.exists(recent_path)
