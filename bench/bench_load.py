@@ -224,13 +224,7 @@ def run_load(port, users, duration, fillers, reviewers, roles=None):
         while not stop.is_set():
             session(browsers[index], stop, rng)
 
-    threads = [threading.Thread(target=person, args=(i,)) for i in range(users)]
-    for t in threads:
-        t.start()
-    time.sleep(duration)
-    stop.set()
-    for t in threads:
-        t.join()
+    run_for([threading.Thread(target=person, args=(i,)) for i in range(users)], duration, stop)
     return samples, errors
 
 
@@ -246,14 +240,18 @@ def run_ceiling(port, users, duration):
             with lock:
                 samples.append(time.perf_counter() - start)
 
-    threads = [threading.Thread(target=hammer) for _ in range(users)]
+    run_for([threading.Thread(target=hammer) for _ in range(users)], duration, stop)
+    return samples
+
+
+def run_for(threads, duration, stop):
+    """Start the clients, let them work for ``duration`` seconds, then stop and wait for them."""
     for t in threads:
         t.start()
     time.sleep(duration)
     stop.set()
     for t in threads:
         t.join()
-    return samples
 
 
 def pct(values, q):
