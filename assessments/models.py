@@ -3,10 +3,12 @@
 Money is stored exactly in 万元 with 6 decimals (RULES §1); every computed figure comes from
 ``assessments.rules`` — the few stored on ``Assessment`` are a cache refreshed by the services.
 """
+import json
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -65,7 +67,11 @@ class ScoringScheme(models.Model):
 
     def as_rules(self) -> rules.Scheme:
         """Return the pure scheme the computations take."""
-        return schemes.to_rules({
+        return schemes.to_rules(self.as_data())
+
+    def as_data(self) -> dict:
+        """Return the parameters as JSON-able data (decimals as text), e.g. to freeze at approval."""
+        return json.loads(json.dumps({
             "key": self.key,
             "name": self.name,
             "scored": self.scored,
@@ -80,7 +86,7 @@ class ScoringScheme(models.Model):
             "execution_rounding": self.execution_rounding,
             "three_public_basis": self.three_public_basis,
             "layout": self.layout,
-        })
+        }, cls=DjangoJSONEncoder))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -259,6 +265,17 @@ class Assessment(models.Model):
     improvements = models.TextField(_("改进措施及结果应用方案"), blank=True)
     entered_total = models.DecimalField(_("填报总分"), max_digits=6, decimal_places=2, null=True, blank=True,
                                         help_text=_("发布单位直接给出、并非由各行计算的总分"))
+    # The project's particulars as this form states them. They belong to the form, not to the
+    # shared Project record: a 2024 form that changes its 项目类别 must not rewrite the 2023 form.
+    implementing_unit = models.CharField(_("实施单位"), max_length=200, blank=True)
+    project_category = models.CharField(_("项目类别"), max_length=20, choices=Project.Category.choices, blank=True)
+    project_attribute = models.CharField(_("项目属性"), max_length=20, choices=Project.Attribute.choices, blank=True)
+    project_type = models.CharField(_("项目类型"), max_length=20, choices=Project.Type.choices, blank=True)
+    # What the form was approved with: the document (interchange JSON) and the scoring scheme's
+    # parameters. An approved form is shown and printed from these, so neither a later edit of a
+    # shared record nor an administrator's change of the scheme alters it. Empty unless approved.
+    approved_document = models.JSONField(_("审核通过时的内容"), default=dict, blank=True, editable=False)
+    approved_scheme = models.JSONField(_("审核通过时的评分规则"), default=dict, blank=True, editable=False)
 
     # Cache of the figures rules.evaluate gives; refreshed by services on every write.
     execution_rate = models.DecimalField(_("执行率（%）"), max_digits=9, decimal_places=2, null=True, blank=True,
@@ -309,6 +326,12 @@ class Assessment(models.Model):
     @property
     def is_editable(self):
         return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+
+    def rules_scheme(self) -> rules.Scheme:
+        """The scheme the form is computed with: as approved (frozen), else the current one."""
+        if self.status == self.Status.APPROVED and self.approved_scheme:
+            return schemes.to_rules(self.approved_scheme)
+        return self.scheme.as_rules()
 
 
 class BudgetLine(models.Model):
@@ -486,9 +509,28 @@ class AssessmentEvent(models.Model):
         RETURNED = "returned", _("退回修改")
         APPROVED = "approved", _("审核通过")
         REOPENED = "reopened", _("重新打开")
+        # Each kind of write has its own type (issue: one guard for every write).
+        AUTOSAVED = "autosaved", _("自动保存")
+        COPIED_PREVIOUS = "copied_previous", _("复制上年指标")
+        TARGETS_TAKEN = "targets_taken", _("从目标表导入目标值")
+        BASE_FILLED = "base_filled", _("用基础数据填写")
+        EXCEL_IMPORTED = "excel_imported", _("从 Excel 导入指标")
+        COMMENTED = "commented", _("审核意见")
+        REPLIED = "replied", _("答复意见")
+        RESOLVED = "resolved", _("确认意见已解决")
+        ADMIN_EDITED = "admin_edited", _("管理员修改")
+        BASE_SAVED = "base_saved", _("保存基础数据")
+        PUBLISHED = "published", _("公开")
+        WITHDRAWN = "withdrawn", _("撤回公开")
+        ATTACHED = "attached", _("上传佐证材料")
+        DETACHED = "detached", _("删除佐证材料")
 
-    assessment = models.ForeignKey(Assessment, models.CASCADE, related_name="events", verbose_name=_("自评表"))
-    type = models.CharField(_("事件"), max_length=16, choices=Type.choices)
+    # Null only for department-level writes (base data), which name the department instead.
+    assessment = models.ForeignKey(Assessment, models.CASCADE, related_name="events", verbose_name=_("自评表"),
+                                   null=True, blank=True)
+    department = models.ForeignKey(Department, models.CASCADE, related_name="events", verbose_name=_("部门"),
+                                   null=True, blank=True)
+    type = models.CharField(_("事件"), max_length=20, choices=Type.choices)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
                              verbose_name=_("操作人"))
     comment = models.TextField(_("说明"), blank=True)
