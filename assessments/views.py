@@ -218,8 +218,12 @@ def assessment_step(request, pk, step):
         raise Http404
     if request.method == "POST":
         if not access.for_form(request.user, assessment).can_edit():
-            messages.error(request, _("此表已提交或已审核，不能修改。"))
-            return redirect("assessment_detail", pk=pk)
+            # Submitted or approved since the page was loaded: say so, and show what was typed.
+            messages.error(request, _("此表已提交或已审核，不能修改；您刚才填写的内容仍显示在下面，未保存。"))
+            if current.key == "preview":
+                return redirect("assessment_detail", pk=pk)
+            return _render_step(request, selectors.assessment_queryset().get(pk=pk), steps, current,
+                                post=request.POST, status=409)
         action = request.POST.get("action", "next")
         if current.key != "preview":
             data = wizard.read_step(current, request.POST)
