@@ -37,7 +37,6 @@ def home(request):
         "assessments": page.object_list, "page": page, "query": urlencode({"year": year} if year.isdigit() else {}),
         "years": years, "year": year,
         "departments": departments[:DEPARTMENTS_SHOWN], "department_count": departments.count(),
-        "fillable_ids": set(selectors.departments_fillable_by(user=request.user).values_list("pk", flat=True)),
     })
 
 
