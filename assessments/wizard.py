@@ -96,7 +96,11 @@ def budget_step(kind):
 
 def steps_for(assessment: Assessment) -> list[Step]:
     """Return the steps of the official form an assessment is, in the order it is printed."""
-    kind = assessment.kind
+    return steps_for_kind(assessment.kind, components=bool(assessment.scheme.components))
+
+
+def steps_for_kind(kind: str, *, components: bool = True) -> list[Step]:
+    """Return the steps of a form kind; ``components`` adds 评价维度得分 (component-scored schemes)."""
     if kind == rules.KIND_PROJECT:
         return [
             Step("basic", _("基本信息"), fields=(
@@ -121,7 +125,7 @@ def steps_for(assessment: Assessment) -> list[Step]:
                 Column("result", _("完成情况"), "textarea"))),
             Step("indicators", _("部门整体自评表"), rows="indicators", columns=INDICATOR_COLUMNS),
         ]
-        if assessment.scheme.components:
+        if components:
             steps.append(Step("components", _("评价维度得分"), rows="components", columns=(
                 Column("name", _("评价指标"), max_length=50), Column("weight", _("权重"), "decimal"), Column("score", _("得分"), "decimal"))))
         steps += [
