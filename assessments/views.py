@@ -38,6 +38,8 @@ def home(request):
         "assessments": page.object_list, "page": page, "query": urlencode({"year": year} if year.isdigit() else {}),
         "years": years, "year": year,
         "departments": departments[:DEPARTMENTS_SHOWN], "department_count": departments.count(),
+        # A reviewer fills for no department: no 新建自评表 that would dead-end.
+        "may_create": access.scope_for(request.user).is_admin or bool(access.scope_for(request.user).fillable),
     })
 
 
@@ -468,7 +470,7 @@ def indicators_import(request, pk):
                 shown = [c for c in step.columns if c.name in preview.columns]
                 context["shown_columns"] = shown
                 context["rows"] = [
-                    {"sheet_row": n, "cells": [raw.get(c.name, "") for c in shown],
+                    {"sheet_row": n, "cells": [labels.display_value(c.name, raw.get(c.name, "")) for c in shown],
                      "result": preview.scores[i] if i < len(preview.scores) else None,
                      "issues": preview.issues_at(n)}
                     for i, (n, raw) in enumerate(zip(preview.sheet_rows, preview.raw_rows))]
