@@ -159,7 +159,7 @@ def test_a_scored_project_form_shows_qualitative_cells_only_on_qualitative_rows_
     qualitative = page.split('id="indicators-3"')[1].split("</tr>")[0]  # 被帮扶对象满意度: 满意
     assert 'data-col="band" class=" na"' in quantitative and 'data-col="band" class=""' in qualitative
     assert 'aria-label="第 3 行 定性档次"' in qualitative
-    assert "绩效指标合计" in page and 'data-total="score"' in page
+    assert "指标合计" in page and 'data-total="score"' in page
     budget = filler.get(step_url(assessment, "budget")).content.decode()
     assert "年初预算数<span class=\"unit\">（万元）</span>" in budget
 
