@@ -61,15 +61,78 @@ def assessment_detail(request, pk):
         # The same rule as services.comment_resolve asks (or the comment's author, checked per comment).
         "may_resolve": assessment.status != Assessment.Status.APPROVED and perms.is_current_reviewer(),
         "can_reopen": perms.can_reopen(),
-        "changes": services.changes_since_return(assessment) if assessment.status == Assessment.Status.SUBMITTED else [],
+        "changes": _marked_changes(assessment) if assessment.status == Assessment.Status.SUBMITTED else [],
         "comments": _with_resolve(perms, assessment.comments.select_related("author", "resolved_by")),
         "assessment": assessment,
         "document": document,
         "evaluation": evaluation,
         "budget_rows": list(zip(document.budget, evaluation.budget)),
-        "indicator_rows": list(zip(document.indicators, evaluation.indicators)),
         "events": assessment.events.select_related("user"),
+        **_detail_sections(request, assessment, document, evaluation, perms),
     })
+
+
+def _change_label(path, kind):
+    """Name a changed field as the form prints it (``labels.describe`` once it exists), else its path."""
+    try:
+        from assessments.labels import describe
+    except ImportError:
+        return path
+    try:
+        return describe(path, kind=kind)
+    except Exception:  # a path the labeller does not know is still shown, by its path
+        return path
+
+
+def _marked_changes(assessment):
+    """The changes since the last return, each with the new text and its insertions/deletions marked."""
+    from assessments import textdiff
+
+    return [{**c, "label": _change_label(c["path"], assessment.kind), "marked": textdiff.mark(c["before"], c["after"])}
+            for c in services.changes_since_return(assessment)]
+
+
+def _detail_sections(request, assessment, document, evaluation, perms, with_attachments=True):
+    """Everything the print preview shows, for the detail page: particulars, goals, analysis, report,
+    key tasks, and the 佐证材料 of the form and of each indicator row."""
+    from assessments import attachments
+
+    field = Assessment._meta.get_field
+    items = list(assessment.attachments.select_related("uploaded_by")) if with_attachments else []
+    by_row = {}
+    for item in items:
+        item.where = attachments.row_label(item)
+        if item.row is not None:
+            by_row.setdefault(item.row, []).append(item)
+    project = document.project
+    particulars = [(_("主管部门"), document.department)]
+    if project is not None:
+        particulars = [(_("项目名称"), project.name)] + particulars + [
+            (_("实施单位"), project.implementing_unit), (_("项目类别"), project.category),
+            (_("项目属性"), project.attribute), (_("项目类型"), project.type)]
+    filled = document.filled_by or {}
+    particulars += [(_("填报人"), filled.get("name")), (_("联系电话"), filled.get("phone")),
+                    (_("填报日期"), filled.get("date"))]
+    goal_fields = {"expected": "goal_expected", "achieved": "goal_achieved", "long_term": "goal_long_term",
+                   "annual": "goal_annual"}
+    shown_goals = ["expected", "achieved"] if assessment.kind == Assessment.Kind.PROJECT else ["long_term", "annual"]
+    goals = [(field(goal_fields[k]).verbose_name, document.goals.get(k, ""))
+             for k in goal_fields if k in shown_goals or document.goals.get(k)]
+    profile = [(field(f).verbose_name, document.profile.get(k, ""))
+               for k, f in (("functions", "profile_functions"), ("organization", "profile_organization"))
+               if document.profile.get(k)]
+    analysis = [(field(f).verbose_name, document.analysis.get(k, ""))
+                for k, f in (("deviation_reasons", "deviation_reasons"), ("improvements", "improvements"))
+                if assessment.kind != Assessment.Kind.TARGETS or document.analysis.get(k)]
+    return {
+        "particulars": particulars, "goals": goals, "profile": profile, "analysis": analysis,
+        "report": list(document.report.items()), "key_tasks": document.key_tasks,
+        "indicator_rows": [(row, result, by_row.get(i, []))
+                           for i, (row, result) in enumerate(zip(document.indicators, evaluation.indicators))],
+        "attachments": items, "can_attach": with_attachments and perms.can_attach(),
+        "attachment_accept": attachments.ACCEPT_ATTRIBUTE, "attachment_limit_mb": attachments.limit_mb(),
+        "attachment_types": attachments.ACCEPTED,
+    }
 
 
 def _with_resolve(perms, comments):
@@ -638,8 +701,9 @@ def assessment_revision(request, pk, event_pk):
     return render(request, "assessments/detail.html", {
         "assessment": assessment, "document": document, "evaluation": evaluation, "revision": event,
         "budget_rows": list(zip(document.budget, evaluation.budget)),
-        "indicator_rows": list(zip(document.indicators, evaluation.indicators)),
         "events": [], "comments": [], "changes": [],
+        **_detail_sections(request, assessment, document, evaluation, access.for_form(request.user, assessment),
+                           with_attachments=False),
     })
 
 
@@ -704,3 +768,72 @@ def batch_export_download(request, pk):
         raise Http404
     # Streamed from disk in blocks: a 200 MB year never sits in the web process's memory.
     return FileResponse(export.file.open("rb"), as_attachment=True, filename=Path(export.file.name).name)
+
+
+# ---------------------------------------------------------------------------------------------
+# 佐证材料 (attachments)
+# ---------------------------------------------------------------------------------------------
+def _attachable(request, pk):
+    """Return a form the user may attach files to (a 填报人 of its department); anything else is 404.
+
+    Whether the form is still open is the service's question (a locked form gets a message).
+    """
+    assessment = _scoped(request, pk)
+    if not access.for_form(request.user, assessment).is_filler():
+        raise Http404
+    return assessment
+
+
+@login_required
+@require_POST
+def attachment_upload(request, pk):
+    from assessments import attachments
+
+    assessment = _attachable(request, pk)
+    anchor = "#attachments"
+    # Refuse an oversized body before Django spools it to disk.
+    if int(request.META.get("CONTENT_LENGTH") or 0) > settings.ATTACHMENT_MAX_BYTES + 65536:
+        messages.error(request, _("文件过大：上限为 %(limit).1f MB。") % {"limit": attachments.limit_mb()})
+        return redirect(reverse("assessment_detail", args=[pk]) + anchor)
+    upload = request.FILES.get("file")
+    row_text = request.POST.get("row", "")
+    row = int(row_text) if row_text.isdigit() else None
+    if upload is None:
+        messages.error(request, _("请选择要上传的文件。"))
+    else:
+        try:
+            item = services.attachment_add(assessment=assessment, user=request.user, upload=upload, row=row)
+        except AppError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("已上传“%(name)s”。") % {"name": item.original_name})
+    return redirect(reverse("assessment_detail", args=[pk]) + anchor)
+
+
+@login_required
+def attachment_download(request, pk, attachment_pk):
+    from django.http import FileResponse
+
+    assessment = _scoped(request, pk)
+    item = get_object_or_404(assessment.attachments, pk=attachment_pk)
+    try:
+        handle = item.file.open("rb")
+    except FileNotFoundError:
+        raise Http404
+    response = FileResponse(handle, as_attachment=True, filename=item.original_name, content_type=item.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_POST
+def attachment_delete(request, pk, attachment_pk):
+    assessment = _attachable(request, pk)
+    item = get_object_or_404(assessment.attachments, pk=attachment_pk)
+    try:
+        services.attachment_delete(attachment=item, user=request.user)
+    except AppError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已删除“%(name)s”。") % {"name": item.original_name})
+    return redirect(reverse("assessment_detail", args=[pk]) + "#attachments")
