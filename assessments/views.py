@@ -115,7 +115,9 @@ def _detail_sections(request, assessment, document, evaluation, perms, with_atta
                     (_("填报日期"), filled.get("date"))]
     goal_fields = {"expected": "goal_expected", "achieved": "goal_achieved", "long_term": "goal_long_term",
                    "annual": "goal_annual"}
-    shown_goals = ["expected", "achieved"] if assessment.kind == Assessment.Kind.PROJECT else ["long_term", "annual"]
+    # The goals the kind's form has (the department self-assessment has none), and any other present.
+    shown_goals = {Assessment.Kind.PROJECT: ["expected", "achieved"],
+                   Assessment.Kind.TARGETS: ["long_term", "annual"]}.get(assessment.kind, [])
     goals = [(field(goal_fields[k]).verbose_name, document.goals.get(k, ""))
              for k in goal_fields if k in shown_goals or document.goals.get(k)]
     profile = [(field(f).verbose_name, document.profile.get(k, ""))
@@ -125,7 +127,8 @@ def _detail_sections(request, assessment, document, evaluation, perms, with_atta
                 for k, f in (("deviation_reasons", "deviation_reasons"), ("improvements", "improvements"))
                 if assessment.kind != Assessment.Kind.TARGETS or document.analysis.get(k)]
     return {
-        "particulars": particulars, "goals": goals, "profile": profile, "analysis": analysis,
+        "particulars": particulars, "goals": goals,
+        "goals_title": _("年度总体目标") if assessment.kind == Assessment.Kind.PROJECT else _("中长期目标与年度目标"), "profile": profile, "analysis": analysis,
         "report": list(document.report.items()), "key_tasks": document.key_tasks,
         "indicator_rows": [(row, result, by_row.get(i, []))
                            for i, (row, result) in enumerate(zip(document.indicators, evaluation.indicators))],
