@@ -673,17 +673,17 @@ def _desk_charts(qs):
 
     from django.db.models import F, Min
 
-    from assessments.models import ScoringScheme
-
+    # The scheme's name and scale come in the same grouped query (no second query for the schemes).
     counted = (qs.filter(execution_rate__isnull=False).exclude(grade="").order_by()
-               .values_list("scheme_id", "grade").annotate(n=Count("pk")))
-    by_scheme = {}
-    for scheme_id, grade, n in counted:
-        by_scheme.setdefault(scheme_id, {})[grade] = n
+               .values_list("scheme__key", "scheme__name", "scheme__grade_scale", "grade").annotate(n=Count("pk")))
+    by_scheme, schemes = {}, {}
+    for key, name, scale, grade, n in counted:
+        by_scheme.setdefault(key, {})[grade] = n
+        schemes[key] = (name, scale)
     grade_groups = []
-    for scheme in ScoringScheme.objects.filter(pk__in=by_scheme).order_by("name"):
-        counts = by_scheme[scheme.pk]
-        scale = [(str(threshold), label) for threshold, label in scheme.grade_scale]
+    for key, (name, scale) in sorted(schemes.items(), key=lambda item: item[1][0]):
+        counts = by_scheme[key]
+        scale = [(str(threshold), label) for threshold, label in (scale or [])]
         bands, upper = [], None
         for threshold, label in scale:
             low = rules.format_decimal(Decimal(threshold))
@@ -694,7 +694,7 @@ def _desk_charts(qs):
             upper = low
         # A grade the current scale no longer has (approved under an earlier scale) is still counted.
         bands += [{"grade": label, "band": "", "n": n} for label, n in sorted(counts.items())]
-        grade_groups.append({"scheme": scheme.name, "key": scheme.key, "bands": bands,
+        grade_groups.append({"scheme": name, "key": key, "bands": bands,
                              "total": sum(b["n"] for b in bands)})
     threshold = F("scheme__execution_threshold")
     per_department = list(
