@@ -20,11 +20,10 @@
     var element = document.getElementById("grade-chart-" + index);
     if (!element) return;
     draw(element, {
-      title: { text: group.title, left: "center", textStyle: { fontSize: 13 } },
       tooltip: { trigger: "axis" },
-      grid: { left: 40, right: 16, top: 36, bottom: 40, containLabel: true },
+      grid: { left: 8, right: 16, top: 24, bottom: 8, containLabel: true },
       xAxis: { type: "category", data: group.labels, axisLabel: { interval: 0, hideOverlap: false } },
-      yAxis: { type: "value", minInterval: 1, name: "张" },
+      yAxis: { type: "value", minInterval: 1 },
       series: [{ type: "bar", name: "表数", data: group.counts, itemStyle: { color: "#8b1a1a" },
                  label: { show: true, position: "top" } }],
     });
