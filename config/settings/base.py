@@ -125,4 +125,12 @@ EXCEL_IMPORT_MAX_INDICATORS = 1_000
 # Sign-in throttling: this many failures per user name and address, then a pause of this long.
 LOGIN_FAILURE_LIMIT = 5
 LOGIN_LOCKOUT_SECONDS = 15 * 60
+
+# 信息公开 (public pages without sign-in): requests per address per window (seconds), by kind,
+# and how long browsers and proxies may keep a page before asking again (conditional GET).
+PUBLIC_RATE_LIMITS = {
+    "page": (env_int("PUBLIC_PAGE_LIMIT", 120), 60),
+    "file": (env_int("PUBLIC_FILE_LIMIT", 20), 60),
+}
+PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 300)
 CSRF_FAILURE_VIEW = "django.views.csrf.csrf_failure"
