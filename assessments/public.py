@@ -14,7 +14,7 @@ import time
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.paginator import Paginator
 from django.db.models import Count, Max
 from django.http import Http404, HttpResponse
@@ -48,6 +48,7 @@ def rate_limited(bucket: str):
             limit, window = settings.PUBLIC_RATE_LIMITS[bucket]
             address = request.META.get("REMOTE_ADDR", "")
             key = f"public-rate:{bucket}:{address}:{int(time.time() // window)}"
+            cache = caches["public"]
             cache.add(key, 0, window + 5)
             try:
                 count = cache.incr(key)
@@ -116,8 +117,9 @@ def _region_groups(request, region_id):
 
 def _list_etag(request, region_id):
     groups = _region_groups(request, region_id)
-    return _hash("list", region_id, request.GET.urlencode(), sum(g["n"] for g in groups),
-                 max((g["last"] for g in groups), default=None))
+    request._public_etag = _hash("list", region_id, request.GET.urlencode(), sum(g["n"] for g in groups),
+                                 max((g["last"] for g in groups), default=None))
+    return request._public_etag
 
 
 def _hash(*parts) -> str:
@@ -129,7 +131,20 @@ def _hash(*parts) -> str:
 @_public_cache
 @condition(etag_func=_list_etag)
 def region_page(request, region_id):
-    """A region's published forms: filter by year and department, search by project name."""
+    """A region's published forms: filter by year and department, search by project name.
+
+    The rendered page is kept under its ETag (which changes with every publish and withdrawal),
+    so a page many visitors ask for costs one grouped query, not a rendering.
+    """
+    key = f"public-page:{request._public_etag}"
+    html = caches["public"].get(key)
+    if html is None:
+        html = _render_region_page(request, region_id)
+        caches["public"].set(key, html, settings.PUBLIC_CACHE_SECONDS)
+    return HttpResponse(html)
+
+
+def _render_region_page(request, region_id) -> str:
     region = get_object_or_404(Region, pk=region_id)
     groups = _region_groups(request, region_id)
     years = sorted({g["fiscal_year__year"] for g in groups}, reverse=True)
@@ -147,12 +162,12 @@ def region_page(request, region_id):
     if filters["q"]:
         qs = qs.filter(project__name__icontains=filters["q"][:100])
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return HttpResponse(render_to_string("public/region.html", {
-        "region": region, "page": page, "forms": page.object_list, "years": years,
+    return render_to_string("public/region.html", {
+        "region": region, "page": page, "forms": list(page.object_list), "years": years,
         "departments": [(pk, name) for name, pk in departments], "filters": filters,
         "query": urlencode({k: v for k, v in filters.items() if v}),
         "word": _word_renderer() is not None,
-    }))
+    })
 
 
 # ---------------------------------------------------------------------------------------------
