@@ -148,28 +148,29 @@ class FormAccess:
     def _levels(self):
         return list(self.assessment.department.review_levels.all())
 
-    def is_current_reviewer(self) -> bool:
-        """Is the user the reviewer of the form's current level (ignoring its state)?"""
+    def _reviews_at(self, level_index) -> bool:
+        """Is the user a reviewer of the given level of the chain (``None``: the last one)?
+
+        Administrators always are; nobody reviews a department they fill for; with no chain set, a
+        reviewer whose review scope covers the department is.
+        """
         if self.scope.is_admin:
             return True
         if self.assessment.department_id in self.scope.fillable:
             return False
         levels = self._levels()
         if levels:
-            level = levels[min(self.assessment.review_level, len(levels) - 1)]
+            level = levels[-1] if level_index is None else levels[min(level_index, len(levels) - 1)]
             return any(r.pk == self.user.pk for r in level.reviewers.all())
         return self.assessment.department_id in self.scope.reviewed
 
+    def is_current_reviewer(self) -> bool:
+        """Is the user the reviewer of the form's current level (ignoring its state)?"""
+        return self._reviews_at(self.assessment.review_level)
+
     def is_approver(self) -> bool:
         """Is the user of the level that approves the form last (or an administrator)?"""
-        if self.scope.is_admin:
-            return True
-        if self.assessment.department_id in self.scope.fillable:
-            return False
-        levels = self._levels()
-        if levels:
-            return any(r.pk == self.user.pk for r in levels[-1].reviewers.all())
-        return self.assessment.department_id in self.scope.reviewed
+        return self._reviews_at(None)
 
     def can_review(self) -> bool:
         return self.assessment.status == S.SUBMITTED and self.is_current_reviewer()
