@@ -102,6 +102,9 @@ class Region(models.Model):
                                           verbose_name=_("部门整体自评评分规则"))
     targets_scheme = models.ForeignKey(ScoringScheme, models.PROTECT, related_name="+",
                                        verbose_name=_("部门整体目标表规则"))
+    # Raised by every publish and withdrawal of a form of the region: the public page's ETag and
+    # cache key, so a visitor's conditional GET costs one primary-key read.
+    publication_version = models.PositiveIntegerField(_("公开版本"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("地区")

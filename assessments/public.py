@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.cache import caches
 from django.core.paginator import Paginator
-from django.db.models import Count, Max
+from django.db.models import Count, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -85,8 +85,8 @@ def _public_cache(view):
 # Regions
 # ---------------------------------------------------------------------------------------------
 def _regions_etag(request):
-    state = published().aggregate(n=Count("pk"), last=Max("published_at"))
-    return _hash("regions", state["n"], state["last"], Region.objects.count())
+    state = Region.objects.aggregate(n=Count("pk"), version=Sum("publication_version"))
+    return _hash("regions", state["n"], state["version"])
 
 
 @require_safe
@@ -102,23 +102,20 @@ def region_index(request):
 # ---------------------------------------------------------------------------------------------
 # One region's list
 # ---------------------------------------------------------------------------------------------
-def _region_groups(request, region_id):
-    """The (year, department) groups of the region's published forms: the filter choices and
-    the ETag come from this one grouped query, read once per request."""
-    cached = getattr(request, "_public_groups", None)
-    if cached is None:
-        cached = list(published().filter(department__region_id=region_id)
-                      .values("fiscal_year__year", "department_id", "department__name")
-                      .annotate(n=Count("pk"), last=Max("published_at"))
-                      .order_by("-fiscal_year__year", "department__name"))
-        request._public_groups = cached
-    return cached
+def _region_groups(region_id):
+    """The (year, department) groups of the region's published forms: the filter choices."""
+    return list(published().filter(department__region_id=region_id)
+                .values("fiscal_year__year", "department_id", "department__name")
+                .annotate(n=Count("pk")).order_by("-fiscal_year__year", "department__name"))
 
 
 def _list_etag(request, region_id):
-    groups = _region_groups(request, region_id)
-    request._public_etag = _hash("list", region_id, request.GET.urlencode(), sum(g["n"] for g in groups),
-                                 max((g["last"] for g in groups), default=None))
+    """The page's version: the region's publication version and the query (one primary-key read)."""
+    version = Region.objects.filter(pk=region_id).values_list("publication_version", flat=True).first()
+    if version is None:
+        request._public_etag = None
+        return None  # the view answers 404
+    request._public_etag = _hash("list", region_id, version, request.GET.urlencode())
     return request._public_etag
 
 
@@ -137,7 +134,7 @@ def region_page(request, region_id):
     so a page many visitors ask for costs one grouped query, not a rendering.
     """
     key = f"public-page:{request._public_etag}"
-    html = caches["public"].get(key)
+    html = caches["public"].get(key) if request._public_etag else None
     if html is None:
         html = _render_region_page(request, region_id)
         caches["public"].set(key, html, settings.PUBLIC_CACHE_SECONDS)
@@ -146,7 +143,7 @@ def region_page(request, region_id):
 
 def _render_region_page(request, region_id) -> str:
     region = get_object_or_404(Region, pk=region_id)
-    groups = _region_groups(request, region_id)
+    groups = _region_groups(region_id)
     years = sorted({g["fiscal_year__year"] for g in groups}, reverse=True)
     departments = sorted({(g["department__name"], g["department_id"]) for g in groups})
     qs = (published().filter(department__region_id=region_id)

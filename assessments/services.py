@@ -787,6 +787,7 @@ def assessment_publish(*, assessment: Assessment, user) -> Assessment:
     if a.published_at is None:
         a.published_at = timezone.now()
         a.save(update_fields=["published_at"])
+        _public_page_changed(a)
         _log(assessment=a, type=Event.PUBLISHED, user=user, comment=_("在信息公开页面公开"), revision=a.revision)
     assessment.published_at = a.published_at
     return a
@@ -800,6 +801,17 @@ def assessment_withdraw(*, assessment: Assessment, user, reason: str = "") -> As
     if a.published_at is not None:
         a.published_at = None
         a.save(update_fields=["published_at"])
+        _public_page_changed(a)
         _log(assessment=a, type=Event.WITHDRAWN, user=user, comment=reason or _("撤回公开"), revision=a.revision)
     assessment.published_at = None
     return a
+
+
+def _public_page_changed(assessment) -> None:
+    """Give the region's public page a new version (its ETag and cache key)."""
+    from django.db.models import F
+
+    from assessments.models import Region
+
+    Region.objects.filter(pk=assessment.department.region_id).update(
+        publication_version=F("publication_version") + 1)

@@ -69,5 +69,10 @@ class Migration(migrations.Migration):
             model_name='indicator',
             index=models.Index(condition=models.Q(('missed', True)), fields=['assessment'], name='indicator_missed'),
         ),
+        migrations.AddField(
+            model_name='region',
+            name='publication_version',
+            field=models.PositiveIntegerField(default=0, editable=False, verbose_name='公开版本'),
+        ),
         migrations.RunPython(fill_cached_figures, migrations.RunPython.noop),
     ]

@@ -171,3 +171,19 @@ def test_rate_limit_answers_429(published, settings):
     assert "public" not in limited.get("Cache-Control", "")
     # Another address is not affected.
     assert client.get(url, REMOTE_ADDR="10.0.0.9").status_code == 200
+
+
+def test_list_page_costs_one_query_once_rendered_and_few_when_not(published):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("public_region", args=[region().pk])
+    client = Client()
+    with CaptureQueriesContext(connection) as first:
+        etag = client.get(url)["ETag"]
+    with CaptureQueriesContext(connection) as again:
+        assert client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as conditional:
+        assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    # version, region, filter choices, count, page; then only the version.
+    assert len(first) <= 5 and len(again) == 1 and len(conditional) == 1
