@@ -41,7 +41,7 @@ def demo(db):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Start every test with an empty cache, so login throttling counts never leak between tests."""
+    """Start every test with an empty cache (sign-in throttling lives in the database and rolls back)."""
     from django.core.cache import cache
 
     cache.clear()

@@ -1,4 +1,5 @@
 """Settings shared by every environment; machine-specific values come from config.env."""
+from datetime import timedelta
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +23,7 @@ INSTALLED_APPS = [
     "formtools",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "assessments.apps.AssessmentsConfig",
 ]
 
@@ -43,6 +45,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
+    # Last, so that it turns a refused sign-in (flagged by the backend below) into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -122,7 +126,20 @@ EXCEL_IMPORT_MAX_EXPANDED_BYTES = 50 * 2**20
 EXCEL_IMPORT_MAX_ROWS = 5_000
 EXCEL_IMPORT_MAX_INDICATORS = 1_000
 
-# Sign-in throttling: this many failures per user name and address, then a pause of this long.
-LOGIN_FAILURE_LIMIT = 5
-LOGIN_LOCKOUT_SECONDS = 15 * 60
+# Sign-in throttling (django-axes), for the app's sign-in page and /admin/login/ alike: this many
+# failures per user name and address, then a pause of this long. The counts are rows in the
+# database (axes' default handler), so every app server sees the same ones.
+AUTHENTICATION_BACKENDS = [
+    "assessments.auth.SignInThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "assessments.auth.throttle_username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "assessments.auth.lockout_page"
+AXES_HTTP_RESPONSE_CODE = 429
+# Never store what was typed as the password or user name in the attempt records' POST copy.
+AXES_SENSITIVE_PARAMETERS = ["username", "password", "ip_address"]
 CSRF_FAILURE_VIEW = "django.views.csrf.csrf_failure"
