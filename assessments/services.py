@@ -1,6 +1,8 @@
 """Writes: every change of state goes through one of these functions, atomically."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -45,8 +47,10 @@ def assessment_recompute(*, assessment: Assessment) -> Assessment:
     """Refresh the cached figures (rate, total, grade, problem count) from rules.evaluate."""
     fresh = assessment_queryset().get(pk=assessment.pk)
     evaluation = assessment_evaluation(assessment=fresh)
-    assessment.execution_rate = evaluation.execution_rate
-    assessment.total_score = evaluation.shown_total
+    # Cached for lists only: a figure too wide for its column (a rate of 10^15 % from a typo in an
+    # amount) is left out of the cache rather than failing the save; the form shows the real one.
+    assessment.execution_rate = _cacheable(evaluation.execution_rate, digits=7)
+    assessment.total_score = _cacheable(evaluation.shown_total, digits=4)
     assessment.grade = evaluation.grade or ""
     assessment.problem_count = len(evaluation.problems)
     Assessment.objects.filter(pk=assessment.pk).update(
@@ -56,6 +60,10 @@ def assessment_recompute(*, assessment: Assessment) -> Assessment:
         problem_count=assessment.problem_count,
     )
     return assessment
+
+
+def _cacheable(value, *, digits):
+    return value if value is None or abs(value) < Decimal(10) ** digits else None
 
 
 def _write_rows(*, assessment: Assessment, document: interchange.Document) -> None:

@@ -114,6 +114,9 @@ def _editable(request, pk):
         department__in=selectors.departments_fillable_by(user=request.user)), pk=pk)
 
 
+PROJECT_NAME_MAX = 200  # Project.name's column
+
+
 @login_required
 def assessment_new(request):
     departments = selectors.departments_fillable_by(user=request.user)
@@ -131,6 +134,9 @@ def assessment_new(request):
             errors["year"] = _("年度应为 2000–2100 之间的四位数字")
         if kind == Assessment.Kind.PROJECT and not project_name:
             errors["project_name"] = _("项目支出绩效自评表须填写项目名称")
+        elif len(project_name) > PROJECT_NAME_MAX:
+            errors["project_name"] = _("项目名称不能超过 %(max)d 个字（现有 %(n)d 个）") % {
+                "max": PROJECT_NAME_MAX, "n": len(project_name)}
         if not errors:
             assessment = services.assessment_create(user=request.user, kind=kind, department=department,
                                                     year=int(year), project_name=project_name)
