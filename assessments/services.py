@@ -145,6 +145,7 @@ def assessment_import(*, document: interchange.Document, user=None) -> Assessmen
     assessment.deviation_reasons = document.analysis.get("deviation_reasons", "")
     assessment.improvements = document.analysis.get("improvements", "")
     assessment.entered_total = document.entered_total
+    assessment.draft_inputs = {}  # the imported document replaces whatever unreadable input was kept
     assessment.save()
     _write_rows(assessment=assessment, document=document)
     AssessmentEvent.objects.create(

@@ -445,10 +445,11 @@ def base_data_edit(request, department_pk, year):
     """The department's base data for a year, with the RULES §5 indicators computed from it."""
     department = get_object_or_404(selectors.departments_visible_to(user=request.user), pk=department_pk)
     can_edit = selectors.departments_fillable_by(user=request.user).filter(pk=department.pk).exists()
-    fiscal_year = services.fiscal_year_get_or_create(year=year) if 2000 <= year <= 2100 else None
-    if fiscal_year is None:
+    if not 2000 <= year <= 2100:
         raise Http404
-    base = selectors.base_data_for(department=department, fiscal_year=fiscal_year)
+    # Looking writes nothing: the fiscal year is created only when base data for it is saved.
+    fiscal_year = FiscalYear.objects.filter(year=year).first()
+    base = selectors.base_data_for(department=department, fiscal_year=fiscal_year) if fiscal_year else None
     fields = [DepartmentBaseData._meta.get_field(name) for name in DepartmentBaseData.FIELDS]
     errors, raw = {}, {}
     if request.method == "POST":
@@ -472,7 +473,8 @@ def base_data_edit(request, department_pk, year):
                 continue
             values[f.name] = int(value) if f.get_internal_type() == "PositiveIntegerField" else value
         if not errors:
-            services.base_data_upsert(department=department, fiscal_year=fiscal_year, values=values)
+            services.base_data_upsert(department=department, values=values,
+                                      fiscal_year=fiscal_year or services.fiscal_year_get_or_create(year=year))
             messages.success(request, _("基础数据已保存。"))
             return redirect("base_data_edit", department_pk=department.pk, year=year)
     elif base is not None:
