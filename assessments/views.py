@@ -642,7 +642,7 @@ def batch_exports(request):
             export = services.batch_export_request(
                 user=request.user, year=year_param(year) or 0, department=department,
                 fmt=request.POST.get("format", BatchExport.Format.PDF))
-        except (services.NothingToExport, services.IllegalTransition) as exc:
+        except (services.NothingToExport, services.IllegalTransition, services.TooManyExports) as exc:
             error = str(exc)
         else:
             return redirect("batch_export_detail", pk=export.pk)

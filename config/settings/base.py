@@ -33,6 +33,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # A worker renders PDFs in a child process that is replaced after this many forms, so memory
 # stays bounded however large the batch (WeasyPrint's caches grow with every document).
 BATCH_EXPORT_RECYCLE_EVERY = env_int("BATCH_EXPORT_RECYCLE_EVERY", 40)
+# One person may have at most this many exports queued or running at a time.
+BATCH_EXPORT_MAX_PENDING = env_int("BATCH_EXPORT_MAX_PENDING", 3)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -49,3 +49,21 @@ def test_viewing_the_base_data_of_a_future_year_writes_nothing(demo):
     response = client.post(reverse("base_data_edit", args=[department.pk, 2099]), {"initial_budget": "120"})
     assert response.status_code == 302
     assert FiscalYear.objects.filter(year=2099).exists()
+
+
+def test_one_person_may_queue_at_most_three_unfinished_batch_exports(demo, settings):
+    from assessments.models import BatchExport
+
+    assert settings.BATCH_EXPORT_MAX_PENDING == 3
+    client = signed_in("shijiazhuang", "demo-sjz-2024")
+    for _ in range(3):
+        assert client.post(reverse("batch_exports"), {"year": "2023", "format": "pdf"}).status_code == 302
+    response = client.post(reverse("batch_exports"), {"year": "2023", "format": "zip"})
+    assert response.status_code == 400
+    assert "尚未完成" in response.content.decode() and "3" in response.content.decode()
+    assert BatchExport.objects.filter(requested_by__username="shijiazhuang").count() == 3
+    # Once one has finished, another may be queued.
+    first = BatchExport.objects.filter(requested_by__username="shijiazhuang").order_by("pk").first()
+    first.status = BatchExport.Status.DONE
+    first.save(update_fields=["status"])
+    assert client.post(reverse("batch_exports"), {"year": "2023", "format": "zip"}).status_code == 302
