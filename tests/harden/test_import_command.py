@@ -99,3 +99,12 @@ def test_the_command_itself_never_prints_a_traceback(good_file, tmp_path):
     assert result.returncode == 1
     assert "Traceback" not in result.stderr, result.stderr[-2000:]
     assert len([line for line in result.stderr.splitlines() if line.startswith(str(tmp_path))]) >= len(bad)
+
+
+def test_a_41_digit_actual_value_in_a_json_file_is_a_message_at_its_path(good_file, tmp_path):
+    data = json.loads(good_file.read_text(encoding="utf-8"))
+    data["indicators"][0]["actual"] = "1" * 41
+    path = tmp_path / "huge.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    code, out, err = run_import(path)
+    assert code == 1 and "indicators[0].actual" in err and "过大" in err

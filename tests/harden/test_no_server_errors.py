@@ -133,3 +133,14 @@ def test_a_201_character_project_name_in_a_json_import_is_a_message(demo, tmp_pa
     with pytest.raises(CommandError):
         call_command("assessment_import", str(path), stdout=StringIO(), stderr=err)
     assert "项目名称不能超过" in err.getvalue() or "项目名称" in err.getvalue()
+
+
+def test_the_live_figures_of_a_huge_actual_value_are_a_message(demo):
+    client = _xinzhou()
+    assessment = new_project(client)
+    rows = [("产出指标", "数量指标", "帮扶人数", "≥0.00000001人", "9" * 16 + "人", "20"),
+            ("产出指标", "数量指标", "帮扶人数", "≥50人", HUGE, "20")]
+    response = client.post(reverse("assessment_live", args=[assessment.pk, "indicators"]), indicator_post(rows))
+    assert response.status_code == 200
+    issues = response.json()["rows"][1]["issues"]
+    assert any("过大" in m for m in issues["actual"])
