@@ -362,9 +362,10 @@ def _log_autosave(*, assessment, user, before, comment, step):
         except (TypeError, ValueError):
             last_at = last.created_at
         if now - last_at < timedelta(seconds=AUTOSAVE_COALESCE_SECONDS):
-            last.comment = comment
-            last.data = {**last.data, "version": assessment.version, "last_at": now.isoformat(),
-                         "count": last.data.get("count", 1) + 1,
+            count = last.data.get("count", 1) + 1
+            last.comment = comment + _("（连续 %(n)d 次，最后一次 %(time)s）") % {
+                "n": count, "time": timezone.localtime(now).strftime("%H:%M:%S")}
+            last.data = {**last.data, "version": assessment.version, "last_at": now.isoformat(), "count": count,
                          "changes": _merge_changes(last.data.get("changes", []), changes)}
             last.save(update_fields=["comment", "data"])
             return last

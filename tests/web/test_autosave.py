@@ -51,6 +51,7 @@ def test_consecutive_autosaves_of_one_user_on_one_step_are_one_timeline_entry(de
     changes = [c for c in events[0].data["changes"] if c["after"] == "帮扶困难职工"]
     assert changes and changes[0]["before"] in ("", None)  # first "before", latest "after"
     assert events[0].data["version"] == current_version(assessment)
+    assert "连续 3 次" in events[0].comment
     # A normal save in between starts a new entry: nothing is folded into another kind of write.
     client.post(step_url(assessment, "goals"), {"goal_expected": "帮扶困难职工", "goal_achieved": "已完成",
                                                 "action": "stay", "version": current_version(assessment)})
