@@ -29,8 +29,13 @@
   const RETRY = 5000;
   const SKIP = new Set(["csrfmiddlewaretoken", "version", "action"]);
   const version = form.querySelector('input[name="version"]');
-  const body = form.querySelector("#rows tbody");
+  // The row steps (static/js/grid.js): rows are the [data-row] children of the table body, or of
+  // the report's container; comment rows and reply boxes in between belong to other forms.
+  const container = form.querySelector("#rows");
+  const body = container ? (container.tagName === "TABLE" ? container.tBodies[0] : container) : null;
   const rowTemplate = document.getElementById("row-template");
+  const dataRows = () => (body ? Array.from(body.children).filter((el) => el.hasAttribute("data-row")) : []);
+  const own = (el) => el.name && el.form === form && !SKIP.has(el.name) && el.type !== "submit" && el.type !== "button";
   const storageKey = status.dataset.key;
 
   let paused = status.dataset.paused === "1";  // a conflict page or a locked form: saving is the user's call
@@ -45,37 +50,39 @@
   // The form's content: named fields outside the rows, and one object per row.
   function state() {
     const fields = {};
-    const rows = [];
     Array.from(form.elements).forEach((el) => {
-      if (!el.name || SKIP.has(el.name) || el.type === "submit" || el.type === "button") return;
-      if (body && body.contains(el)) return;
-      fields[el.name] = el.value;
+      if (own(el) && !(body && body.contains(el))) fields[el.name] = el.value;
     });
-    if (body) {
-      Array.from(body.rows).forEach((tr) => {
-        const row = {};
-        tr.querySelectorAll("input[name], textarea[name], select[name]").forEach((el) => { row[el.name] = el.value; });
-        if (Object.keys(row).length) rows.push(row);
-      });
-    }
+    const rows = dataRows().map((row) => {
+      const values = {};
+      row.querySelectorAll("[name]").forEach((el) => { if (own(el)) values[el.name] = el.value; });
+      return values;
+    });
     return JSON.stringify({ fields, rows: body ? rows : null });
   }
 
   function restore(text) {
     const data = JSON.parse(text);
     Object.entries(data.fields || {}).forEach(([name, value]) => {
-      const el = Array.from(form.elements).find((e) => e.name === name && !(body && body.contains(e)));
+      const el = Array.from(form.elements).find((e) => own(e) && e.name === name && !(body && body.contains(e)));
       if (el) el.value = value;
     });
     if (body && rowTemplate && Array.isArray(data.rows)) {
-      Array.from(body.rows).forEach((tr) => tr.remove());
-      data.rows.forEach((values) => {
-        const tr = rowTemplate.content.firstElementChild.cloneNode(true);
+      let rows = dataRows();
+      rows.slice(data.rows.length).forEach((row) => {  // a row and the comment rows that follow it
+        let next = row.nextElementSibling;
+        while (next && next.classList.contains("comment-row")) { const c = next; next = next.nextElementSibling; c.remove(); }
+        row.remove();
+      });
+      while (dataRows().length < data.rows.length) body.appendChild(rowTemplate.content.firstElementChild.cloneNode(true));
+      rows = dataRows();
+      data.rows.forEach((values, i) => {
         Object.entries(values).forEach(([name, value]) => {
-          const el = tr.querySelector(`[name="${name}"]`);
+          const el = rows[i].querySelector(`[name="${name}"]`);
           if (el) el.value = value;
         });
-        body.appendChild(tr);
+        const number = rows[i].querySelector(".rownum");
+        if (number) number.textContent = i + 1;
       });
     }
     form.dispatchEvent(new Event("input", { bubbles: true }));  // live figures (wizard.js) and a save
@@ -194,7 +201,7 @@
   form.addEventListener("input", changed);
   form.addEventListener("change", changed);
   // Rows added, removed or moved by buttons (wizard.js) change the content without an input event.
-  if (body) new MutationObserver(changed).observe(body, { childList: true });
+  if (body) new MutationObserver(changed).observe(body, { childList: true });  // grid.js also sends input
 
   // Back from signing in again: save at once.
   window.addEventListener("message", (event) => {
@@ -218,16 +225,19 @@
     forget();  // a normal save that meets an expired session is kept by the server (drafts.py)
   });
 
-  // Any other form on the page (a reply to a comment, a reuse action, signing out) reloads the
-  // page: save what is pending first, and go ahead only once it is saved.
+  // Any other form on the page that reloads it (a reuse action, signing out, a reply when scripts
+  // answer it in place no longer): save what is pending first, go ahead only once it is saved.
+  // Listening in the bubbling phase lets a form answered in place by fetch (wizard.js's replies)
+  // say so with preventDefault; the page then stays, and the pending save is simply sent now.
   document.addEventListener("submit", (event) => {
     const other = event.target;
     if (other === form || (other.method || "").toLowerCase() !== "post") return;
     refreshTokens();
     if (paused || (!timer && !pending && !failed && state() === saved)) return;
+    if (event.defaultPrevented) { save(); return; }
     event.preventDefault();
     save().then((ok) => { if (ok) { leaving = true; other.submit(); } });
-  }, true);
+  });
 
   window.addEventListener("beforeunload", (event) => {
     if (leaving) return;
