@@ -26,7 +26,7 @@
   if (!status || !form) return;
 
   const DELAY = 1000;
-  const RETRY = 5000;
+  const RETRY = 3000;
   const SKIP = new Set(["csrfmiddlewaretoken", "version", "action"]);
   const version = form.querySelector('input[name="version"]');
   // The row steps (static/js/grid.js): rows are the [data-row] children of the table body, or of
