@@ -64,7 +64,10 @@ def test_return_with_a_row_comment_fix_resubmit_see_the_difference_and_approve(d
     submit(filler, assessment)
 
     page = reviewer.get(detail).content.decode()
-    assert "退回后的修改" in page and "indicators[0].actual" in page and "≥50人 → 62人" in page
+    changes = page.split('id="changes"')[1].split("</section>")[0]
+    # Named as printed, with the changed characters marked inside the text.
+    assert "绩效指标第 1 行“实际完成值”" in changes and "<del>≥50</del><ins>62</ins>人" in changes
+    assert "indicators[0]" not in changes
     assert "已改为实际 62 人" in page
     reviewer.post(reverse("comment_resolve", args=[assessment.pk, comment.pk]))
     reviewer.post(reverse("assessment_review", args=[assessment.pk, "approve"]))
@@ -220,7 +223,10 @@ def test_section_comments_reach_the_step_and_the_approved_revision_stays_readabl
 
 
 def test_the_desk_shows_the_distribution_of_totals(demo):
+    # Each scheme on its own scale (no fixed 90/80/60 bands): every published total is in the top
+    # grade — 石家庄's seven forms 优秀 (≥ 85), 新洲's three projects 优 (≥ 90) and its department 优.
     page = signed_in("czj_reviewer", "demo-review-czj-2024").get(reverse("review_desk")).content.decode()
-    totals = page.split('id="totals"')[1].split("</table>")[0]
-    # Every published total is at least 90: 石家庄 six projects and 99.50, 新洲 three projects and 90.
-    assert "<td>≥ 90</td><td class=\"num\">11</td>" in totals
+    shijiazhuang = page.split('data-scheme="hebei-shijiazhuang"')[1].split("</table>")[0]
+    assert '<td>优秀</td><td>≥ 85</td><td class="num">7</td>' in shijiazhuang
+    hubei = page.split('data-scheme="hubei-project"')[1].split("</table>")[0]
+    assert '<td>优</td><td>≥ 90</td><td class="num">3</td>' in hubei
