@@ -343,10 +343,70 @@ def assessment_save_step(*, assessment: Assessment, user, step, data, expected_v
     assessment.wizard_step = step.key
     assessment.version += 1
     assessment.save()
-    _log(assessment=assessment, type=event_type, user=user, before=before,
-         comment=(comment or str(step.label)) + (_("（含未通过校验的输入）") if data.errors else ""),
-         step=step.key, version=assessment.version)
+    comment = (comment or str(step.label)) + (_("（含未通过校验的输入）") if data.errors else "")
+    if event_type == Event.AUTOSAVED:
+        _log_autosave(assessment=assessment, user=user, before=before, comment=comment, step=step.key)
+    else:
+        _log(assessment=assessment, type=event_type, user=user, before=before, comment=comment,
+             step=step.key, version=assessment.version)
     return assessment_recompute(assessment=assessment)
+
+
+def assessment_autosave_step(*, assessment: Assessment, user, step, data, expected_version: int) -> Assessment:
+    """Save what the user is typing on a step exactly as ``assessment_save_step`` does, as 自动保存.
+
+    The version is required: an autosave never overwrites a save it has not seen.
+    """
+    return assessment_save_step(assessment=assessment, user=user, step=step, data=data,
+                                expected_version=expected_version, event_type=Event.AUTOSAVED,
+                                comment=_("自动保存：%(step)s") % {"step": step.label})
+
+
+# A filer typing for an hour would otherwise leave hundreds of 自动保存 entries on the timeline.
+# Consecutive autosaves of one user on one step stay one entry while nothing else is written to the
+# form in between and each pause is shorter than this window. The entry keeps, per field, the first
+# "before" and the latest "after" (a field typed and then restored disappears), and the latest
+# version, so it still says exactly what changed from what to what and conflict checks still see
+# it. Anything else in between — another user's save, a normal save, a comment, a submission —
+# starts a new entry, so no one's change is ever folded into someone else's.
+AUTOSAVE_COALESCE_SECONDS = 5 * 60
+
+
+def _log_autosave(*, assessment, user, before, comment, step):
+    from datetime import datetime, timedelta
+
+    changes = interchange.changes(before, _snapshot(assessment))
+    now = timezone.now()
+    last = assessment.events.order_by("-created_at", "-pk").first()
+    if last is not None and last.type == Event.AUTOSAVED and user and last.user_id == user.pk \
+            and last.data.get("step") == step:
+        try:
+            last_at = datetime.fromisoformat(last.data.get("last_at", ""))
+        except (TypeError, ValueError):
+            last_at = last.created_at
+        if now - last_at < timedelta(seconds=AUTOSAVE_COALESCE_SECONDS):
+            count = last.data.get("count", 1) + 1
+            last.comment = comment + _("（连续 %(n)d 次，最后一次 %(time)s）") % {
+                "n": count, "time": timezone.localtime(now).strftime("%H:%M:%S")}
+            last.data = {**last.data, "version": assessment.version, "last_at": now.isoformat(), "count": count,
+                         "changes": _merge_changes(last.data.get("changes", []), changes)}
+            last.save(update_fields=["comment", "data"])
+            return last
+    return AssessmentEvent.objects.create(
+        assessment=assessment, type=Event.AUTOSAVED, user=user, comment=comment,
+        data={"step": step, "version": assessment.version, "last_at": now.isoformat(), "count": 1,
+              "changes": changes})
+
+
+def _merge_changes(earlier, later):
+    """Return one change per field: its first "before" and its latest "after"; drop round trips."""
+    merged = {c["path"]: dict(c) for c in earlier}
+    for c in later:
+        if c["path"] in merged:
+            merged[c["path"]]["after"] = c.get("after")
+        else:
+            merged[c["path"]] = dict(c)
+    return [c for c in merged.values() if c.get("before") != c.get("after")]
 
 
 def version_filter():
