@@ -83,6 +83,20 @@ def figure(value, text, *, percent=False) -> Cell:
     return Cell(text, kind="number", value=(value / 100 if percent else value), fmt=fmt)
 
 
+_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?%?")
+
+
+def value_cell(text, kind="label") -> Cell:
+    """A cell for text a user or the rules wrote: a bare number or percent (100%, 60.00%) becomes a
+    number in Excel, printed the same; anything else (≥90%, 满意, 426人) stays text."""
+    text = text or ""
+    if not _PLAIN_NUMBER.fullmatch(text):
+        return Cell(text, kind=kind)
+    cell = figure(Decimal(text.rstrip("%")), text, percent=text.endswith("%"))
+    cell.kind = kind
+    return cell
+
+
 def money(value) -> Cell:
     """An amount as the project tables print it: 2 decimals (RULES §1)."""
     return figure(value, rules.format2(value))
@@ -209,12 +223,13 @@ def _project_national(doc, ev, scheme):
         _("绩效指标"), _("一级指标"), _("二级指标"), _("三级指标"), _("年度指标值"), _("实际完成值"), _("分值"),
         _("得分"), _("偏差原因分析及改进措施"))])
     body = _grouped(doc.indicators, ev.indicators, lambda r, res: [
-        Cell(r.name), Cell(r.target, kind="label"), Cell(r.actual, kind="label"), whole(r.weight),
+        Cell(r.name), value_cell(r.target), value_cell(r.actual), whole(r.weight),
         score(res.score), Cell(r.reason)])
     if body:
         body[0].insert(0, Cell("", rowspan=len(body), kind="head"))
     t.rows += body
-    end = Table(widths=widths, joined=True)
+    # The closing rows belong to the same table: a page holding only them still shows the header.
+    end = t
     grade = f"{_('评价等级')}：{ev.grade}" if ev.grade else ""
     end.rows.append([Cell(_("总分"), colspan=6, kind="head"), whole(scheme.total_weight), score(ev.total),
                      Cell(grade, kind="label")])
@@ -222,7 +237,7 @@ def _project_national(doc, ev, scheme):
                      Cell(doc.analysis.get("deviation_reasons", ""), colspan=7)])
     end.rows.append([Cell(_("改进措施及结果应用方案"), colspan=2, kind="head"),
                      Cell(doc.analysis.get("improvements", ""), colspan=7)])
-    return [top, t, end]
+    return [top, t]
 
 
 # The four 备注 as the 新洲 附件2 form prints them (part of the official form, verbatim).
@@ -262,7 +277,7 @@ def _project_hubei(doc, ev, scheme):
                    Cell(_("年初目标值(A)"), kind="head"), Cell(_("实际完成值(B)"), kind="head"),
                    Cell(_("得分"), kind="head")])
     t.rows += _grouped(doc.indicators, ev.indicators, lambda r, res: [
-        Cell(r.name), Cell(r.target, kind="label"), Cell(r.actual, kind="label"), whole(res.score)])
+        Cell(r.name), value_cell(r.target), value_cell(r.actual), whole(res.score)])
     total_cell = whole(ev.total)
     total_cell.colspan = 6
     total_cell.kind = "label"
@@ -303,8 +318,8 @@ def _department_indicators(doc, ev, scheme, outline, caption):
     head += [_("分值"), _("得分")] if scored else []
     t.rows.append([Cell(h, kind="head") for h in head])
     body = _grouped(doc.indicators, ev.indicators, lambda r, res: [
-        Cell(r.name), Cell(r.target, kind="label"), Cell(r.actual, kind="label"), Cell(r.source),
-        Cell(res.deviation, kind="label"), Cell(r.reason)]
+        Cell(r.name), value_cell(r.target), value_cell(r.actual), Cell(r.source),
+        value_cell(res.deviation), Cell(r.reason)]
         + ([whole(r.weight), score(res.score)] if scored else []), levels=2 if has_level2 else 1)
     if goal and body:
         body[0].insert(0, Cell(goal, rowspan=len(body), kind="label"))
@@ -502,7 +517,7 @@ def _targets(doc, ev):
 
     def ordinary_rows(items):
         return _grouped([r for r, _e in items], [e for _r, e in items], lambda r, res: [
-            Cell(r.name), Cell(r.half_year_target, kind="label"), Cell(r.target, kind="label")], level2_span=3)
+            Cell(r.name), value_cell(r.half_year_target), value_cell(r.target)], level2_span=3)
 
     tables = [t]
     if early:
@@ -515,7 +530,7 @@ def _targets(doc, ev):
         dt.rows.append([Cell(h, kind="head") for h in (_("一级指标"), _("二级指标"), _("重点工作"), _("对应项目"),
                                                        _("三级指标"), _("半年指标值"), _("全年指标值"))])
         dt.rows += _grouped([r for r, _e in duty], [e for _r, e in duty], lambda r, res: [
-            Cell(r.name), Cell(r.half_year_target, kind="label"), Cell(r.target, kind="label")],
+            Cell(r.name), value_cell(r.half_year_target), value_cell(r.target)],
             extra_merge=("key_work", "project_name"))
         tables.append(dt)
     if late:

@@ -213,7 +213,8 @@ def docx(layout: layouts.Layout) -> bytes:
     style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
 
     props = document.core_properties
-    props.title, props.author, props.subject = layout.document_title or layout.title, layout.author, layout.subject
+    props.title, props.author = clean(layout.document_title or layout.title), clean(layout.author)
+    props.subject = clean(layout.subject)
     props.keywords = "预算绩效自评"
     if layout.created:
         props.created = datetime.datetime.combine(layout.created, datetime.time())
