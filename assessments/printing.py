@@ -31,16 +31,8 @@ def _blocks(layout):
 
 
 def _document(assessment):
-    """Return the form's document: as frozen at approval, else as it stands (selectors)."""
-    from assessments import interchange
-    from assessments.models import Assessment
-
-    scheme = assessment.rules_scheme()
-    if assessment.status == Assessment.Status.APPROVED and assessment.approved_document:
-        document, errors = interchange.parse_document(dict(assessment.approved_document), schemes={scheme.key: scheme})
-        if document is not None and not errors:
-            return document, scheme
-    return selectors.assessment_document(assessment=assessment), scheme
+    """Return the form's document (frozen at approval, selectors) and the scheme it is computed with."""
+    return selectors.assessment_document(assessment=assessment), assessment.rules_scheme()
 
 
 def layout_for(assessment) -> layouts.Layout:

@@ -71,6 +71,7 @@ OUTLINES = {
 
 def outline_for(key: str, stored: dict | None = None) -> dict:
     """Return the full print outline of a scheme: the defaults, then the shipped, then the stored one."""
+    stored = stored if isinstance(stored, dict) else {}
     merged = {k: (dict(v) if isinstance(v, dict) else v) for k, v in DEFAULT_OUTLINE.items()}
     for layer in (OUTLINES.get(key, {}) if not stored else {}, stored or {}):
         for k, v in layer.items():
