@@ -17,14 +17,17 @@ FetchRefused = pdfworker.FetchRefused
 
 def _blocks(layout):
     blocks = []
+    tables = 0
     for block in layout.blocks:
         if isinstance(block, layouts.Table):
             total = sum(block.widths)
+            rows = [{"id": f"{tables}-{i}", "cells": cells} for i, cells in enumerate(block.rows)]
             blocks.append({
                 "is_table": True, "caption": block.caption, "joined": block.joined,
                 "percent_widths": [f"{w / total * 100:.2f}" for w in block.widths],
-                "head": block.rows[: block.header_rows], "body": block.rows[block.header_rows:],
+                "head": rows[: block.header_rows], "body": rows[block.header_rows:],
             })
+            tables += 1
         else:
             blocks.append({"is_table": False, "title": block.title, "text": block.text})
     return blocks
@@ -60,9 +63,18 @@ def layout_for(assessment) -> layouts.Layout:
     return layout
 
 
-def render_html(*, assessment=None, layout=None) -> str:
-    """Return the official layout as an HTML page (the in-app preview and the PDF's source)."""
+def render_html(*, assessment=None, layout=None, paginate=True) -> str:
+    """Return the official layout as an HTML page (the in-app preview and the PDF's source).
+
+    With ``paginate`` a long form is laid out once more so that merged labels repeat on every page
+    (``pagination``); the in-app preview, which has no pages, skips it.
+    """
     layout = layout or layout_for(assessment)
+    if paginate:
+        from assessments import pagination
+
+        return pagination.paginate(layout, lambda lay: render_html(layout=lay, paginate=False),
+                                   static_url=settings.STATIC_URL, roots=static_roots())
     return render_to_string("print/layout.html", {"layout": layout, "blocks": _blocks(layout),
                                                   "watermark": _watermark_uri()})
 

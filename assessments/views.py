@@ -93,7 +93,7 @@ def assessment_export_json(request, pk):
 @login_required
 def assessment_print_preview(request, pk):
     """Show the official layout exactly as the PDF prints it."""
-    return HttpResponse(printing.render_html(assessment=_scoped(request, pk)))
+    return HttpResponse(printing.render_html(assessment=_scoped(request, pk), paginate=False))
 
 
 DOWNLOADS = {

@@ -47,6 +47,10 @@ def test_the_stress_form_fits_twelve_pages_with_the_column_header_on_every_page(
     printed = pages(path)
     assert 2 <= len(printed) <= 12
     assert all("三级指标" in page and "偏差原因分析及改进措施" in page for page in printed)
+    # The merged 一级/二级 labels are cut at each page start and repeated: no page without them.
+    assert all(any(label in page for label in ("产出指标", "效益指标", "满意度指标")) for page in printed)
+    assert all(any(label in page for label in ("数量指标", "质量指标", "时效指标", "社会效益指标", "满意度指标"))
+               for page in printed)
     # Every row is printed, none lost at a page break.
     text = flat(path)
     assert all(f"{i:02d}服务对象满意度" in text for i in range(1, 61))
