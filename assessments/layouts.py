@@ -217,7 +217,7 @@ def _project_national(doc, ev, scheme):
 
     # The indicator block is its own table so that its column header repeats on every page;
     # the columns suit their content (names and reasons wide, figures narrow).
-    widths = [0.45, 0.75, 0.85, 2.2, 0.85, 0.85, 0.5, 0.6, 5.6]
+    widths = [0.45, 0.8, 1.0, 2.05, 0.8, 0.8, 0.5, 0.6, 5.45]
     t = Table(widths=widths, header_rows=1, joined=True)
     t.rows.append([Cell(h, kind="head") for h in (
         _("绩效指标"), _("一级指标"), _("二级指标"), _("三级指标"), _("年度指标值"), _("实际完成值"), _("分值"),
