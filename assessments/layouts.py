@@ -48,6 +48,7 @@ class Table:
 class Paragraph:
     title: str
     text: str
+    align: str = "justify"  # the closing unit and date are printed to the right
 
 
 @dataclass
@@ -427,12 +428,9 @@ def _department(doc, ev, scheme, outline, *, projects=(), base_figures=()):
         elif item == "components" and doc.components:
             blocks.append(_components(ev, scheme, captions["components"]))
         elif item == "conclusion" and scheme.scored and not doc.components and ev.shown_total is not None:
-            t = Table(widths=[2, 2, 2], caption=captions["conclusion"])
-            t.rows.append([Cell(_("总分"), kind="head"), Cell(_("填报总分"), kind="head"),
-                           Cell(_("评价等级"), kind="head")])
-            t.rows.append([score(ev.total) if ev.total is not None else Cell("—", kind="label"),
-                           score(ev.entered_total) if ev.entered_total is not None else Cell("—", kind="label"),
-                           Cell(ev.grade or "", kind="label")])
+            t = Table(widths=[2, 2], caption=captions["conclusion"])
+            t.rows.append([Cell(_("总分"), kind="head"), Cell(_("评价等级"), kind="head")])
+            t.rows.append([score(ev.shown_total), Cell(ev.grade or "", kind="label")])
             blocks.append(t)
         elif item == "projects" and projects:
             blocks.append(_projects(projects, captions["projects"]))
@@ -442,7 +440,7 @@ def _department(doc, ev, scheme, outline, *, projects=(), base_figures=()):
             caption = signature_sections[0][0] if signature_sections else captions["signature"]
             blocks.append(_signature(signature_sections[0][1] if signature_sections else "", caption))
         elif item == "closing":
-            blocks.append(Paragraph("", f"{doc.department}\n{_date((doc.filled_by or {}).get('date'))}"))
+            blocks.append(Paragraph("", f"{doc.department}\n{_date((doc.filled_by or {}).get('date'))}", align="right"))
     return blocks
 
 

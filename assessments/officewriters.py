@@ -248,7 +248,10 @@ def docx(layout: layouts.Layout) -> bytes:
                 _east_asian(run, "黑体")
             for line in clean(block.text).split("\n"):
                 p = document.add_paragraph(line)
-                p.paragraph_format.first_line_indent = Pt(21)
+                if block.align == "right":
+                    p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+                else:
+                    p.paragraph_format.first_line_indent = Pt(21)
             continue
         if block.caption:
             p = document.add_paragraph()

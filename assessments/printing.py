@@ -29,7 +29,7 @@ def _blocks(layout):
             })
             tables += 1
         else:
-            blocks.append({"is_table": False, "title": block.title, "text": block.text})
+            blocks.append({"is_table": False, "title": block.title, "text": block.text, "align": block.align})
     return blocks
 
 
