@@ -34,6 +34,15 @@ def sheet_title(text, used=()) -> str:
     return title
 
 
+def _boundaries(table):
+    """Return a table's column edges as fractions of its width (0 … 1)."""
+    total, edges, running = sum(table.widths), [0.0], 0.0
+    for w in table.widths:
+        running += w
+        edges.append(running / total)
+    return edges
+
+
 def _display_width(text) -> int:
     """Width in Excel character units: a CJK character counts two."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
@@ -82,12 +91,22 @@ def _write_sheet(ws, layout, blocks, *, first):
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     head_fill = PatternFill("solid", fgColor="F2F2F2")
     tables = [b for b in blocks if isinstance(b, layouts.Table)]
-    # The sheet's columns are those of its widest table; a narrower table's last cell spans the rest.
-    grid = max(tables, key=lambda t: len(t.widths)).widths if tables else [8.0]
-    columns = len(grid)
+    # Each table keeps its own column widths: the sheet's columns are the union of every table's
+    # column boundaries (as fractions of the page width), and a cell spans the columns between its own.
+    bounds = {0.0, 1.0}
+    for table in tables:
+        bounds |= set(_boundaries(table))
+    edges = []
+    for b in sorted(bounds):
+        if not edges or b - edges[-1] > 0.012:  # merge boundaries closer than ~2 mm
+            edges.append(b)
+    edges[-1] = 1.0
     total_width = 150 if layout.orientation == "landscape" else 100  # A4 printable width in character units
-    scale = total_width / sum(grid)
-    widths = [w * scale for w in grid]
+    widths = [(b - a) * total_width for a, b in zip(edges, edges[1:])]
+    columns = len(widths)
+
+    def grid_column(fraction):
+        return min(range(len(edges)), key=lambda i: abs(edges[i] - fraction))
     for i, w in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(i)].width = round(w, 1)
 
@@ -142,19 +161,22 @@ def _write_sheet(ws, layout, blocks, *, first):
         if block.caption:
             ws.cell(row=row, column=1, value=clean(block.caption)).font = Font(bold=True, size=12)
             row += 1
-        elif block.joined and row > 1:
-            row -= 1  # flush under the previous table, as one printed form
+        # (a joined table keeps its blank row here: the Excel import finds tables by the rows between)
         if block.header_rows and print_title_rows is None:
             print_title_rows = (row, row + block.header_rows - 1)
         occupied = set()
-        extra = columns - len(block.widths)
+        table_bounds = _boundaries(block)
         for cells in block.rows:
-            col = 1
-            for index, cell in enumerate(cells):
-                while (row, col) in occupied:
-                    col += 1
-                colspan = cell.colspan + (extra if index == len(cells) - 1 and col + cell.colspan - 1 < columns
-                                          and col + cell.colspan - 1 == len(block.widths) else 0)
+            tc = 0
+            for cell in cells:
+                while (row, tc) in occupied:
+                    tc += 1
+                for r in range(row, row + cell.rowspan):
+                    for c in range(tc, tc + cell.colspan):
+                        occupied.add((r, c))
+                col = grid_column(table_bounds[tc]) + 1
+                colspan = max(1, grid_column(table_bounds[min(tc + cell.colspan, len(table_bounds) - 1)]) + 1 - col)
+                tc += cell.colspan
                 target = ws.cell(row=row, column=col)
                 if cell.value is not None:
                     target.value = cell.value
@@ -169,13 +191,11 @@ def _write_sheet(ws, layout, blocks, *, first):
                 for r in range(row, row + cell.rowspan):
                     for c in range(col, col + colspan):
                         ws.cell(row=r, column=c).border = border
-                        occupied.add((r, c))
                 if colspan > 1 or cell.rowspan > 1:
                     ws.merge_cells(start_row=row, start_column=col, end_row=row + cell.rowspan - 1,
                                    end_column=col + colspan - 1)
                 if cell.rowspan == 1:
                     fit(row, cell.text, sum(widths[col - 1: col - 1 + colspan]))
-                col += colspan
             row += 1
         row += 1
     for r, h in heights.items():
