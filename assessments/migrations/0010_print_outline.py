@@ -17,7 +17,7 @@ def fill_shipped_outlines(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0007_per_form_project_and_event_types'),
+        ('assessments', '0009_publish_figures_and_publication'),
     ]
 
     operations = [
