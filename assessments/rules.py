@@ -271,6 +271,8 @@ class Scheme:
     execution_rounding: str = "deduction"
     three_public_basis: str = "budget"  # "budget" or "final" for "三公经费"变动率 (RULES §5)
     layout: str = "national"  # which official layout prints it: national, hubei, jiangsu, wuhan
+    # How the jurisdiction prints its forms (titles, section order, captions): data, see schemes.py.
+    print_outline: dict = field(default_factory=dict, compare=False, hash=False)
 
     def is_manual(self, level1: str) -> bool:
         return "*" in self.manual_level1 or level1 in self.manual_level1
@@ -528,9 +530,27 @@ class Evaluation:
     indicator_score_total: Decimal | None = None
 
     @property
+    def execution_deduction(self) -> Decimal | None:
+        """Return the points lost on execution (石家庄 prints "扣1.65分"): weight − execution score."""
+        if self.execution_weight is None or self.execution_score is None:
+            return None
+        return self.execution_weight - self.execution_score
+
+    @property
     def shown_total(self) -> Decimal | None:
         """Return the total the form is graded on: an entered total wins (RULES §4, 石家庄)."""
         return self.entered_total if self.entered_total is not None else self.total
+
+
+def overall_component(evaluation: "Evaluation", scheme: Scheme) -> ComponentResult | None:
+    """Return the 综合绩效 row of a component-scored evaluation (新洲 评分结果): sums, rate, grade."""
+    if not evaluation.components:
+        return None
+    weight = sum((c.weight for c in evaluation.components), ZERO)
+    score = q2(sum((c.score for c in evaluation.components), ZERO))
+    overall_rate = truncate1(score / weight * HUNDRED) if weight else None
+    return ComponentResult("综合绩效", weight, score, overall_rate,
+                           grade_for(overall_rate, scheme))
 
 
 def _budget_lines_for(kind: str) -> tuple[str, ...]:

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -162,12 +163,13 @@ def assessment_export_json(request, pk):
 @login_required
 def assessment_print_preview(request, pk):
     """Show the official layout exactly as the PDF prints it."""
-    return HttpResponse(printing.render_html(assessment=_scoped(request, pk)))
+    return HttpResponse(printing.render_html(assessment=_scoped(request, pk), paginate=False))
 
 
 DOWNLOADS = {
     "pdf": "application/pdf",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 
 
@@ -177,7 +179,7 @@ def assessment_download(request, pk, fmt):
         raise Http404
     assessment = _scoped(request, pk)
     response = HttpResponse(printing.render(assessment=assessment, fmt=fmt), content_type=DOWNLOADS[fmt])
-    response["Content-Disposition"] = f'attachment; filename="assessment-{assessment.pk}.{fmt}"'
+    response["Content-Disposition"] = content_disposition_header(True, printing.download_name(assessment=assessment, fmt=fmt))
     return response
 
 
