@@ -50,8 +50,13 @@ def allowed_static_path(url) -> Path:
     return pdfworker.resolve_static(url, static_url=settings.STATIC_URL, roots=static_roots())
 
 
+def pdf_options() -> dict:
+    """What the renderer needs besides the page: the static folders it may read and the prepared fonts."""
+    return {"static_url": settings.STATIC_URL, "roots": static_roots(), "font_dir": settings.PDF_FONT_DIR or None}
+
+
 def render_pdf(*, assessment) -> bytes:
-    return pdfworker.render(render_html(assessment=assessment), static_url=settings.STATIC_URL, roots=static_roots())
+    return pdfworker.render(render_html(assessment=assessment), **pdf_options())
 
 
 def render_xlsx(*, assessment) -> bytes:

@@ -31,6 +31,10 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # A worker renders PDFs in a child process that is replaced after this many forms, so memory
 # stays bounded however large the batch (WeasyPrint's caches grow with every document).
 BATCH_EXPORT_RECYCLE_EVERY = env_int("BATCH_EXPORT_RECYCLE_EVERY", 40)
+# Forms laid out together as one WeasyPrint document in a batch, so they share the embedded fonts.
+BATCH_EXPORT_CHUNK = env_int("BATCH_EXPORT_CHUNK", 20)
+# Subset CJK faces prepared once (`manage.py prepare_fonts`, run by `make setup`).
+PDF_FONT_DIR = env_str("PDF_FONT_DIR", str(BASE_DIR / "var" / "fonts"))
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
