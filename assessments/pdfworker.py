@@ -224,3 +224,11 @@ def render_chunk_to_file(htmls: list[str], titles: list[str], path: str, *, stat
                                titles=titles)
     Path(path).write_bytes(data)
     return counts, os.getpid()
+
+
+def render_each_to_file(htmls: list[str], paths: list[str], *, static_url: str, roots: list[str],
+                        font_dir=None) -> tuple[int, int]:
+    """Render several forms, each into its own file; return their count and the process id."""
+    for data, path in zip(render_many(htmls, static_url=static_url, roots=roots, font_dir=font_dir), paths):
+        Path(path).write_bytes(data)
+    return len(paths), os.getpid()
