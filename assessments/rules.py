@@ -12,6 +12,7 @@ Vocabulary:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
@@ -181,6 +182,9 @@ def _normalise(text: str) -> str:
     return re.sub(r"\s+", "", cleaned).replace(",", "")
 
 
+# Cached: a Target is immutable, and a province's forms repeat the same few thousand texts
+# (an error is raised again each time, not cached).
+@lru_cache(maxsize=65_536, typed=True)
 def parse_target(text: str) -> Target:
     """Return the parsed form of a printed target or actual value (RULES §3.1).
 
