@@ -1,13 +1,15 @@
 """The Chinese admin, for administrators to inspect and fix data.
 
-Computed figures are shown read-only (they come from rules.evaluate); saving an assessment or
-its rows here goes through ``services.assessment_recompute`` so the cached figures stay true.
-The audit trail (AssessmentEvent) is read-only: it cannot be edited through the app.
+An administrator's edit of a form goes through ``services.assessment_admin_save`` like any other
+write: it locks the form, asks the access module, bumps the version (so a filler's stale save
+cannot erase the fix) and logs an 管理员修改 event with the field changes. A form's status is
+never a field here — only the workflow's transitions change it — and a submitted or approved form
+is read-only. The audit trail (AssessmentEvent) is read-only: it cannot be edited through the app.
 """
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from assessments import services
+from assessments import access, services
 from assessments.models import (
     Assessment,
     AssessmentEvent,
@@ -35,8 +37,16 @@ admin.site.index_title = _("数据管理")
 
 @admin.register(ScoringScheme)
 class ScoringSchemeAdmin(admin.ModelAdmin):
+    """Changing a scheme re-computes the forms still open; approved forms keep the scheme they were
+    approved with (``Assessment.approved_scheme``)."""
+
     list_display = ["key", "name", "scored", "execution_weight", "layout"]
     search_fields = ["key", "name"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:
+            services.scheme_changed(scheme=obj)
 
 
 @admin.register(Region)
@@ -81,31 +91,44 @@ class ProjectAdmin(admin.ModelAdmin):
     autocomplete_fields = ["department"]
 
 
-class BudgetLineInline(admin.TabularInline):
+class FormRowsInline:
+    """Rows of a form are editable only while the form is (the access module decides)."""
+
+    extra = 0
+
+    def _open(self, request, obj):
+        return obj is None or access.may_admin_edit(request.user, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return self._open(request, obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._open(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._open(request, obj) and super().has_delete_permission(request, obj)
+
+
+class BudgetLineInline(FormRowsInline, admin.TabularInline):
     model = BudgetLine
-    extra = 0
 
 
-class IndicatorInline(admin.TabularInline):
+class IndicatorInline(FormRowsInline, admin.TabularInline):
     model = Indicator
-    extra = 0
     fields = ["order", "level1", "level2", "name", "target_text", "actual_text", "weight", "band", "share",
               "manual_score", "source", "reason"]
 
 
-class KeyTaskInline(admin.StackedInline):
+class KeyTaskInline(FormRowsInline, admin.StackedInline):
     model = KeyTask
-    extra = 0
 
 
-class ReportSectionInline(admin.StackedInline):
+class ReportSectionInline(FormRowsInline, admin.StackedInline):
     model = ReportSection
-    extra = 0
 
 
-class ComponentScoreInline(admin.TabularInline):
+class ComponentScoreInline(FormRowsInline, admin.TabularInline):
     model = ComponentScore
-    extra = 0
 
 
 class EventInline(admin.TabularInline):
@@ -129,24 +152,46 @@ class AssessmentAdmin(admin.ModelAdmin):
     list_filter = ["fiscal_year", "kind", "status", "scheme"]
     search_fields = ["department__name", "project__name"]
     autocomplete_fields = ["department", "project"]
-    readonly_fields = ["execution_rate", "total_score", "grade", "problem_count", "version", "created_at",
-                       "updated_at"]
+    # The status and the review position change only through the workflow's transitions.
+    readonly_fields = ["status", "review_level", "revision", "execution_rate", "total_score", "grade",
+                       "problem_count", "version", "created_at", "updated_at"]
     inlines = [BudgetLineInline, IndicatorInline, KeyTaskInline, ReportSectionInline, ComponentScoreInline,
                EventInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("fiscal_year", "department", "project", "scheme")
 
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and not access.may_admin_edit(request.user, obj):
+            return False  # shown read-only: submitted and approved forms are not changed here
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.status == Assessment.Status.APPROVED:
+            return False  # an approved form never changes, and never disappears
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)
+        # A change is written in save_related, under the service's lock, together with its rows.
+
     def save_related(self, request, form, formsets, change):
-        for formset in formsets:
-            if formset.model is Indicator:
-                for indicator_form in formset.forms:
-                    if indicator_form.has_changed() and not indicator_form.cleaned_data.get("DELETE"):
-                        indicator_form.instance.store_parsed()
-        super().save_related(request, form, formsets, change)
-        services.assessment_recompute(assessment=form.instance)
-        AssessmentEvent.objects.create(assessment=form.instance, type=AssessmentEvent.Type.SAVED, user=request.user,
-                                       comment=str(_("管理员在后台修改")))
+        def write():
+            if change:
+                form.instance.save()
+            for formset in formsets:
+                if formset.model is Indicator:
+                    for indicator_form in formset.forms:
+                        if indicator_form.has_changed() and not indicator_form.cleaned_data.get("DELETE"):
+                            indicator_form.instance.store_parsed()
+            super(AssessmentAdmin, self).save_related(request, form, formsets, change)
+
+        if change:
+            services.assessment_admin_save(assessment=form.instance, user=request.user, write=write)
+        else:
+            write()
+            services.assessment_admin_created(assessment=form.instance, user=request.user)
 
 
 @admin.register(AssessmentEvent)
@@ -172,6 +217,13 @@ class DepartmentBaseDataAdmin(admin.ModelAdmin):
     search_fields = ["department__name"]
     autocomplete_fields = ["department"]
 
+    def save_model(self, request, obj, form, change):
+        # Through the same service as the base-data page: locked, logged with its field changes.
+        saved = services.base_data_upsert(
+            department=obj.department, fiscal_year=obj.fiscal_year, user=request.user,
+            values={name: form.cleaned_data.get(name) for name in DepartmentBaseData.FIELDS if name in form.cleaned_data})
+        obj.pk = saved.pk
+
 
 @admin.register(ReviewLevel)
 class ReviewLevelAdmin(admin.ModelAdmin):
@@ -187,6 +239,10 @@ class CommentAdmin(admin.ModelAdmin):
     readonly_fields = ["assessment", "path", "text", "author", "created_at"]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # Comments are written, answered and resolved through their services, which log events.
         return False
 
 

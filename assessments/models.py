@@ -122,7 +122,7 @@ class Region(models.Model):
 class DepartmentQuerySet(models.QuerySet):
     def descendants_of(self, departments):
         """Return the given departments and every unit below them (主管部门 hierarchy)."""
-        ids = {d.pk for d in departments}
+        ids = {getattr(d, "pk", d) for d in departments}  # departments or their ids
         frontier = set(ids)
         while frontier:
             frontier = set(self.filter(parent_id__in=frontier).values_list("pk", flat=True)) - ids
@@ -268,6 +268,8 @@ class Assessment(models.Model):
     # The project's particulars as this form states them. They belong to the form, not to the
     # shared Project record: a 2024 form that changes its 项目类别 must not rewrite the 2023 form.
     implementing_unit = models.CharField(_("实施单位"), max_length=200, blank=True)
+    PROJECT_FIELDS = {"implementing_unit": "implementing_unit", "category": "project_category",
+                      "attribute": "project_attribute", "type": "project_type"}
     project_category = models.CharField(_("项目类别"), max_length=20, choices=Project.Category.choices, blank=True)
     project_attribute = models.CharField(_("项目属性"), max_length=20, choices=Project.Attribute.choices, blank=True)
     project_type = models.CharField(_("项目类型"), max_length=20, choices=Project.Type.choices, blank=True)

@@ -1,7 +1,7 @@
 """Reads: everything a page, a command or an export needs, scoped to what a user may see."""
 from __future__ import annotations
 
-from assessments import interchange, rules
+from assessments import access, interchange, rules
 from assessments.models import (
     Assessment,
     Department,
@@ -24,13 +24,34 @@ def assessment_queryset():
 
 
 def assessment_document(*, assessment: Assessment) -> interchange.Document:
-    """Return the interchange document of an assessment (uses prefetched rows when present)."""
+    """Return the interchange document of an assessment (uses prefetched rows when present).
+
+    An approved form is its frozen document: what it was approved with, whatever has happened
+    since to the shared records it names (project, department, scheme).
+    """
+    frozen = approved_document(assessment=assessment)
+    if frozen is not None:
+        return frozen
+    return live_document(assessment=assessment)
+
+
+def approved_document(*, assessment: Assessment) -> interchange.Document | None:
+    """Return the document an approved form was approved with (None when not approved)."""
+    if assessment.status != Assessment.Status.APPROVED or not assessment.approved_document:
+        return None
+    scheme = assessment.rules_scheme()
+    document, _errors = interchange.parse_document(assessment.approved_document, schemes={scheme.key: scheme})
+    return document
+
+
+def live_document(*, assessment: Assessment) -> interchange.Document:
+    """Return the document of the form's current rows and fields."""
     a = assessment
     project = None
     if a.project_id:
-        p = a.project
         project = interchange.ProjectInfo(
-            name=p.name, implementing_unit=p.implementing_unit, category=p.category, attribute=p.attribute, type=p.type,
+            name=a.project.name, implementing_unit=a.implementing_unit, category=a.project_category,
+            attribute=a.project_attribute, type=a.project_type,
         )
     goals = {
         key: value for key, value in (
@@ -68,57 +89,36 @@ def assessment_document(*, assessment: Assessment) -> interchange.Document:
 def assessment_evaluation(*, assessment: Assessment) -> rules.Evaluation:
     """Return every computed figure of an assessment."""
     document = assessment_document(assessment=assessment)
-    return rules.evaluate(document.form(), assessment.scheme.as_rules())
+    return rules.evaluate(document.form(), assessment.rules_scheme())
 
 
 def assessment_export_json(*, assessment: Assessment) -> dict:
     """Return the interchange object of an assessment with its ``computed`` figures."""
     document = assessment_document(assessment=assessment)
-    evaluation = rules.evaluate(document.form(), assessment.scheme.as_rules())
+    evaluation = rules.evaluate(document.form(), assessment.rules_scheme())
     data = interchange.document_to_json(document)
     data["computed"] = interchange.computed_to_json(evaluation)
     return data
 
 
-def _memberships(user):
-    """The user's (department id, role) pairs and visible department ids, read once per request.
-
-    Cached on the user object (Django makes a new one for every request), because the scope is
-    needed by the page, the 通知 badge and the review checks alike.
-    """
-    cached = getattr(user, "_yusuan_scope", None)
-    if cached is None:
-        memberships = list(Membership.objects.filter(user=user).select_related("department"))
-        own = {m.department_id for m in memberships if m.role == Membership.Role.FILLER}
-        reviewed = [m.department for m in memberships if m.role == Membership.Role.REVIEWER]
-        ids = set(own)
-        if reviewed:
-            ids |= set(Department.objects.descendants_of(reviewed).values_list("pk", flat=True))
-        cached = {"visible": sorted(ids), "fillable": sorted(own), "is_reviewer": bool(reviewed)}
-        user._yusuan_scope = cached
-    return cached
-
-
 def departments_visible_to(*, user):
     """Return the departments a user may see: their own, plus everything under a reviewer's scope."""
-    if not user.is_authenticated:
-        return Department.objects.none()
-    if user.is_superuser:
+    scope = access.scope_for(user)
+    if scope.is_admin:
         return Department.objects.all()
-    return Department.objects.filter(pk__in=_memberships(user)["visible"])
+    return Department.objects.filter(pk__in=scope.visible) if scope.visible else Department.objects.none()
 
 
 def is_reviewer(*, user) -> bool:
-    return user.is_superuser or (user.is_authenticated and _memberships(user)["is_reviewer"])
+    return access.scope_for(user).is_reviewer
 
 
 def departments_fillable_by(*, user):
     """Return the departments a user may fill forms for (填报人 memberships)."""
-    if user.is_superuser:
+    scope = access.scope_for(user)
+    if scope.is_admin:
         return Department.objects.all()
-    if not user.is_authenticated:
-        return Department.objects.none()
-    return Department.objects.filter(pk__in=_memberships(user)["fillable"])
+    return Department.objects.filter(pk__in=scope.fillable) if scope.fillable else Department.objects.none()
 
 
 def base_data_for(*, department, fiscal_year):
@@ -163,13 +163,20 @@ def waiting_for_review(*, user, assessments, limit=100):
     from django.db.models import Exists, OuterRef
 
     from assessments.models import ReviewLevel
-    from assessments.services import review_checker
 
     # Newest first, which the (updated_at, id) index serves without sorting the scope by name.
     submitted = assessments.filter(status=Assessment.Status.SUBMITTED).order_by("-updated_at", "-id")
     chained = ReviewLevel.objects.filter(department=OuterRef("department"))
-    check = review_checker(user)
-    plain = submitted.filter(~Exists(chained)) if is_reviewer(user=user) else submitted.none()
+
+    def check(a):
+        return access.for_form(user, a).is_current_reviewer()
+
+    scope = access.scope_for(user)
+    plain = submitted.filter(~Exists(chained))
+    if not scope.is_admin:
+        # The same rule as access.FormAccess.is_current_reviewer, in the database.
+        plain = (plain.filter(department_id__in=scope.reviewed).exclude(department_id__in=scope.fillable)
+                 if scope.reviewed else plain.none())
     with_chain = [a for a in submitted.filter(Exists(chained)).select_related("department")
                   .prefetch_related("department__review_levels__reviewers") if check(a)]
     count = plain.count() + len(with_chain)

@@ -1,10 +1,22 @@
-"""Writes: every change of state goes through one of these functions, atomically."""
+"""Writes: every change of state goes through one of these functions, atomically.
+
+Each write locks the form's row, asks ``assessments.access`` whether the user may, and records an
+``AssessmentEvent`` of its own type with the field changes it made — the timeline is the audit log.
+"""
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments import interchange
+from assessments import access, interchange, rules
+from assessments.errors import (  # noqa: F401 (re-exported for callers that name them here)
+    AccessDenied,
+    AppError,
+    AssessmentLocked,
+    IllegalTransition,
+    NotAReviewer,
+)
 from assessments.models import (
     Assessment,
     AssessmentEvent,
@@ -19,11 +31,24 @@ from assessments.models import (
     ReportSection,
     ScoringScheme,
 )
-from assessments.selectors import assessment_evaluation, assessment_queryset
+from assessments.selectors import assessment_evaluation, assessment_queryset, live_document
+
+Event = AssessmentEvent.Type
 
 
-class AssessmentLocked(Exception):
-    """The assessment is submitted or approved and cannot be replaced or changed."""
+def _locked(assessment) -> Assessment:
+    """Lock the form's row for the rest of the transaction and return it fresh."""
+    # No ordering: the default one joins the nullable project, which FOR UPDATE cannot lock.
+    return (Assessment.objects.order_by().select_for_update(of=("self",))
+            .select_related("project", "department", "fiscal_year", "scheme").get(pk=assessment.pk))
+
+
+def _log(*, assessment, type, user, comment="", before=None, **data) -> AssessmentEvent:
+    """Record one write on the form's timeline, with the field changes since ``before``."""
+    if before is not None:
+        data["changes"] = interchange.changes(before, _snapshot(assessment))
+    return AssessmentEvent.objects.create(assessment=assessment, type=type, user=user if user else None,
+                                          comment=comment, data=data)
 
 
 def fiscal_year_get_or_create(*, year: int) -> FiscalYear:
@@ -92,39 +117,52 @@ def _write_rows(*, assessment: Assessment, document: interchange.Document) -> No
     ])
 
 
+# The project particulars a form states: their name in the document → the form's own field.
+PROJECT_FIELDS = Assessment.PROJECT_FIELDS
+
+
 @transaction.atomic
 def assessment_import(*, document: interchange.Document, user=None) -> Assessment:
     """Create or replace the draft assessment a valid interchange document describes.
 
     The department, fiscal year and project are created when missing (matched by name and
     year). A submitted or approved assessment of the same subject is never overwritten.
+    ``user=None`` is the operator at the command line.
     """
     fiscal_year = fiscal_year_get_or_create(year=document.fiscal_year)
     department = department_get_or_create(name=document.department)
+    if user is not None and not access.may_fill_for(user, department.pk):
+        raise AccessDenied(_("您不是“%(name)s”的填报人，不能导入它的表") % {"name": department.name})
     scheme = ScoringScheme.objects.get(key=document.scheme)
     project = None
     if document.project is not None:
         info = document.project
-        project, _created = Project.objects.update_or_create(
+        # The shared project record only gets its particulars when it is new; the form keeps its own.
+        project, _created = Project.objects.get_or_create(
             department=department, name=info.name,
             defaults={"implementing_unit": info.implementing_unit, "category": info.category,
                       "attribute": info.attribute, "type": info.type},
         )
     assessment = (
-        # No ordering: the default one joins the nullable project, which FOR UPDATE cannot lock.
         Assessment.objects.order_by().select_for_update(of=("self",))
         .filter(kind=document.kind, fiscal_year=fiscal_year, department=department, project=project)
         .first()
     )
     replaced = assessment is not None
-    if replaced and not assessment.is_editable:
-        raise AssessmentLocked(_("“%(title)s”状态为“%(status)s”，不能被导入覆盖")
-                               % {"title": assessment.title, "status": assessment.get_status_display()})
-    if assessment is None:
-        assessment = Assessment(kind=document.kind, fiscal_year=fiscal_year, department=department, project=project)
-    else:
+    before = None
+    if replaced:
+        if not assessment.is_editable:
+            raise AssessmentLocked(_("“%(title)s”状态为“%(status)s”，不能被导入覆盖")
+                                   % {"title": assessment.title, "status": assessment.get_status_display()})
+        access.require(user, assessment, "edit")
+        before = _snapshot(assessment)
         assessment.version += 1
+    else:
+        assessment = Assessment(kind=document.kind, fiscal_year=fiscal_year, department=department, project=project)
     assessment.scheme = scheme
+    if document.project is not None:
+        for name, field in PROJECT_FIELDS.items():
+            setattr(assessment, field, getattr(document.project, name) or "")
     assessment.filled_by_name = document.filled_by.get("name", "")
     assessment.filled_by_phone = document.filled_by.get("phone", "")
     assessment.fill_date = document.filled_by.get("date")
@@ -137,41 +175,61 @@ def assessment_import(*, document: interchange.Document, user=None) -> Assessmen
     assessment.deviation_reasons = document.analysis.get("deviation_reasons", "")
     assessment.improvements = document.analysis.get("improvements", "")
     assessment.entered_total = document.entered_total
+    # The imported document replaces everything, so input kept from an earlier unreadable step
+    # would only bring back what the import just replaced.
+    assessment.draft_inputs = {}
     assessment.save()
     _write_rows(assessment=assessment, document=document)
-    AssessmentEvent.objects.create(
-        assessment=assessment, type=AssessmentEvent.Type.IMPORTED, user=user,
-        comment=_("导入覆盖草稿") if replaced else _("导入新建"),
-    )
+    _log(assessment=assessment, type=Event.IMPORTED, user=user, before=before,
+         comment=_("导入覆盖草稿") if replaced else _("导入新建"), version=assessment.version)
     return assessment_recompute(assessment=assessment)
 
 
 @transaction.atomic
-def base_data_upsert(*, department: Department, fiscal_year: FiscalYear, values: dict) -> DepartmentBaseData:
-    """Create or update a department's base data for a year with the given fields."""
+def base_data_upsert(*, department: Department, fiscal_year: FiscalYear, values: dict, user=None) -> DepartmentBaseData:
+    """Create or update a department's base data for a year with the given fields.
+
+    Logged as a department-level event (no form) with each changed field under its printed label.
+    ``user=None`` is the operator at the command line.
+    """
     unknown = set(values) - set(DepartmentBaseData.FIELDS)
     if unknown:
         raise ValueError(f"unknown base data fields: {sorted(unknown)}")
-    base, _created = DepartmentBaseData.objects.update_or_create(
-        department=department, fiscal_year=fiscal_year, defaults=values,
-    )
+    if user is not None and not access.may_edit_base_data(user, department.pk):
+        raise AccessDenied(_("您不是“%(name)s”的填报人，不能修改它的基础数据") % {"name": department.name})
+    base = (DepartmentBaseData.objects.select_for_update()
+            .filter(department=department, fiscal_year=fiscal_year).first())
+    if base is None:
+        base = DepartmentBaseData(department=department, fiscal_year=fiscal_year)
+    changes = []
+    for name, value in values.items():
+        old = getattr(base, name)
+        if old != value:
+            label = str(DepartmentBaseData._meta.get_field(name).verbose_name)
+            changes.append({"path": name, "label": label, "before": _plain(old), "after": _plain(value)})
+        setattr(base, name, value)
+    base.save()
+    if changes:
+        AssessmentEvent.objects.create(
+            assessment=None, department=department, type=Event.BASE_SAVED, user=user,
+            comment=_("保存 %(year)s 年度基础数据") % {"year": fiscal_year.year},
+            data={"year": fiscal_year.year, "changes": changes})
     return base
 
+
+def _plain(value):
+    return None if value is None else rules.format_decimal(value) if hasattr(value, "as_tuple") else value
 
 
 # ---------------------------------------------------------------------------------------------
 # Entry in the browser
 # ---------------------------------------------------------------------------------------------
-class SubmissionBlocked(Exception):
+class SubmissionBlocked(AppError):
     """Submission refused: the problems (rules.Issue) that must be solved first."""
 
     def __init__(self, issues):
         super().__init__(_("仍有 %(n)d 个问题须解决") % {"n": len(issues)})
         self.issues = issues
-
-
-class IllegalTransition(Exception):
-    """A state change that the workflow does not allow from the current state."""
 
 
 FALLBACK_SCHEMES = {
@@ -185,8 +243,11 @@ FALLBACK_SCHEMES = {
 def assessment_create(*, user, kind: str, department: Department, year: int, project_name: str = "") -> Assessment:
     """Create a draft form for a department (and project) in a year, or return the existing one.
 
-    The scoring scheme is the one the department's region sets for this kind of form.
+    The scoring scheme is the one the department's region sets for this kind of form; a project
+    form starts with the particulars its project's latest form stated.
     """
+    if not access.may_fill_for(user, department.pk):
+        raise AccessDenied(_("您不是“%(name)s”的填报人，不能为它新建自评表") % {"name": department.name})
     fiscal_year = fiscal_year_get_or_create(year=year)
     project = None
     if kind == Assessment.Kind.PROJECT:
@@ -198,8 +259,14 @@ def assessment_create(*, user, kind: str, department: Department, year: int, pro
         return existing
     scheme = (department.region.scheme_for(kind) if department.region_id
               else ScoringScheme.objects.get(key=FALLBACK_SCHEMES[kind]))
+    particulars = {}
+    if project is not None:
+        latest = (Assessment.objects.filter(project=project).order_by("-fiscal_year__year")
+                  .values(*PROJECT_FIELDS.values()).first())
+        particulars = latest or {"implementing_unit": project.implementing_unit, "project_category": project.category,
+                                 "project_attribute": project.attribute, "project_type": project.type}
     assessment = Assessment.objects.create(kind=kind, fiscal_year=fiscal_year, department=department,
-                                           project=project, scheme=scheme)
+                                           project=project, scheme=scheme, **particulars)
     if kind == Assessment.Kind.PROJECT:
         # The four rows of the national 项目资金 block, so the user only types the amounts.
         BudgetLine.objects.bulk_create([
@@ -215,31 +282,25 @@ def assessment_create(*, user, kind: str, department: Department, year: int, pro
                 ComponentScore(assessment=assessment, order=i, name=name, weight=weight, score=0)
                 for i, (name, weight) in enumerate(scheme.components)
             ])
-    AssessmentEvent.objects.create(assessment=assessment, type=AssessmentEvent.Type.CREATED, user=user)
+    _log(assessment=assessment, type=Event.CREATED, user=user)
     return assessment_recompute(assessment=assessment)
-
-
-PROJECT_FIELDS = {"implementing_unit", "category", "attribute", "type"}
 
 
 @transaction.atomic
 def assessment_save_step(*, assessment: Assessment, user, step, data, expected_version=None,
-                         comment: str = "") -> Assessment:
+                         comment: str = "", event_type: str = Event.SAVED) -> Assessment:
     """Write what a user entered on one wizard step; keep it verbatim if it cannot be stored yet.
 
     ``step`` is a ``wizard.Step`` and ``data`` its ``wizard.StepInput``. Values that parse are
     written to the assessment and its rows; a step with unreadable values (text in an amount)
     is kept as typed in ``draft_inputs`` so the user finds it again, and blocks submission.
+    ``event_type`` names the kind of write on the timeline (saved, autosaved, imported from Excel).
     """
-    from assessments import interchange
-
-    assessment = Assessment.objects.select_for_update(of=("self",)).select_related("project").get(pk=assessment.pk)
-    if not assessment.is_editable:
-        raise AssessmentLocked(_("“%(title)s”状态为“%(status)s”，不能修改")
-                               % {"title": assessment.title, "status": assessment.get_status_display()})
+    assessment = _locked(assessment)
+    access.require(user, assessment, "edit")
     if expected_version is not None and assessment.version != expected_version:
         # Optimistic concurrency: refuse, and say what the others changed since this user loaded it.
-        later = assessment.events.filter(type=AssessmentEvent.Type.SAVED).exclude(user=user).select_related("user")
+        later = assessment.events.filter(version_filter()).exclude(user=user).select_related("user")
         others = [e for e in later if e.data.get("version", 0) > expected_version]
         changed = [c for e in others for c in e.data.get("changes", [])]
         names = "、".join(sorted({(e.user.first_name or e.user.username) if e.user else _("系统") for e in others}))
@@ -253,23 +314,23 @@ def assessment_save_step(*, assessment: Assessment, user, step, data, expected_v
         if step.is_rows:
             _write_step_rows(assessment=assessment, rows_attr=step.rows, rows=data.rows)
         else:
-            project_changes = {k: v for k, v in data.values.items() if k in PROJECT_FIELDS}
             for name, value in data.values.items():
-                if name not in PROJECT_FIELDS:
-                    setattr(assessment, name, value)
-            if project_changes and assessment.project_id:
-                Project.objects.filter(pk=assessment.project_id).update(**project_changes)
+                setattr(assessment, PROJECT_FIELDS.get(name, name), value)
     assessment.draft_inputs = drafts
     assessment.wizard_step = step.key
     assessment.version += 1
     assessment.save()
-    AssessmentEvent.objects.create(
-        assessment=assessment, type=AssessmentEvent.Type.SAVED, user=user,
-        comment=(comment or str(step.label)) + (_("（含未通过校验的输入）") if data.errors else ""),
-        data={"step": step.key, "version": assessment.version,
-              "changes": interchange.changes(before, _snapshot(assessment))},
-    )
+    _log(assessment=assessment, type=event_type, user=user, before=before,
+         comment=(comment or str(step.label)) + (_("（含未通过校验的输入）") if data.errors else ""),
+         step=step.key, version=assessment.version)
     return assessment_recompute(assessment=assessment)
+
+
+def version_filter():
+    """Events that bump a form's version (what a concurrent editor may have missed)."""
+    from django.db.models import Q
+
+    return ~Q(type__in=[Event.COMMENTED, Event.REPLIED, Event.RESOLVED, Event.PUBLISHED, Event.WITHDRAWN])
 
 
 def _write_step_rows(*, assessment, rows_attr, rows):
@@ -312,75 +373,93 @@ def _write_step_rows(*, assessment, rows_attr, rows):
 @transaction.atomic
 def assessment_submit(*, assessment: Assessment, user) -> Assessment:
     """草稿/退回修改 → 已提交, only when nothing blocks submission (RULES §3.4, §4)."""
-    assessment = Assessment.objects.select_for_update(of=("self",)).get(pk=assessment.pk)
-    if assessment.status not in (Assessment.Status.DRAFT, Assessment.Status.RETURNED):
-        raise IllegalTransition(_("状态为“%(status)s”的表不能提交") % {"status": assessment.get_status_display()})
+    assessment = _locked(assessment)
+    new_status = access.require_transition(user, assessment, "submit")
     evaluation = assessment_evaluation(assessment=assessment_queryset().get(pk=assessment.pk))
-    from assessments import rules
-
     issues = list(evaluation.errors) + list(evaluation.problems)
     issues += [rules.Issue(step, _("此步骤有未通过校验的输入")) for step in assessment.draft_inputs]
     if issues:
         raise SubmissionBlocked(issues)
-    assessment.status = Assessment.Status.SUBMITTED
+    assessment.status = new_status
     assessment.version += 1
     assessment.save(update_fields=["status", "version", "updated_at"])
-    AssessmentEvent.objects.create(assessment=assessment, type=AssessmentEvent.Type.SUBMITTED, user=user)
+    _log(assessment=assessment, type=Event.SUBMITTED, user=user, version=assessment.version)
     return assessment
 
 
-def assessment_go_to_step(*, assessment: Assessment, step: str) -> None:
-    """Remember the step the user moved to, so reopening the form continues there."""
-    Assessment.objects.filter(pk=assessment.pk).update(wizard_step=step)
+@transaction.atomic
+def assessment_go_to_step(*, assessment: Assessment, user, step: str) -> None:
+    """Remember the step the user moved to, so reopening the form continues there.
+
+    Not an event: where a filler stands is no change of the form. Nothing happens on a form the
+    user may not change.
+    """
+    if access.for_form(user, assessment).can_edit():
+        Assessment.objects.filter(pk=assessment.pk, status__in=[Assessment.Status.DRAFT, Assessment.Status.RETURNED]
+                                  ).update(wizard_step=step)
 
 
-class NothingToCopy(Exception):
+class NothingToCopy(AppError):
     """The source a copy asks for does not exist."""
 
 
-def _replace_indicators(*, assessment, user, rows, comment):
+def _replace_indicators(*, assessment, user, rows, comment, event_type):
+    before = _snapshot(assessment)
     _write_step_rows(assessment=assessment, rows_attr="indicators", rows=rows)
-    Assessment.objects.filter(pk=assessment.pk).update(version=assessment.version + 1)
-    AssessmentEvent.objects.create(assessment=assessment, type=AssessmentEvent.Type.SAVED, user=user, comment=comment,
-                                   data={"step": "indicators"})
+    drafts = dict(assessment.draft_inputs)
+    drafts.pop("indicators", None)  # the copied rows replace what was typed and kept
+    assessment.draft_inputs = drafts
+    assessment.version += 1
+    assessment.save(update_fields=["draft_inputs", "version", "updated_at"])
+    _log(assessment=assessment, type=event_type, user=user, comment=comment, before=before,
+         step="indicators", version=assessment.version)
     return assessment_recompute(assessment=assessment)
 
 
 @transaction.atomic
 def assessment_copy_previous_year(*, assessment: Assessment, user) -> Assessment:
     """Copy last year's indicators and targets of the same project, actuals and reasons cleared."""
-    from assessments import rules
-
-    if not assessment.is_editable or assessment.kind != Assessment.Kind.PROJECT:
-        raise IllegalTransition(_("只有可编辑的项目支出绩效自评表可以复制上年指标"))
+    assessment = _locked(assessment)
+    access.require(user, assessment, "edit")
+    if assessment.kind != Assessment.Kind.PROJECT:
+        raise IllegalTransition(_("只有项目支出绩效自评表可以复制上年指标"))
     previous = (Assessment.objects.filter(kind=assessment.kind, project=assessment.project,
                                           fiscal_year__year=assessment.fiscal_year.year - 1).first())
     if previous is None:
         raise NothingToCopy(_("该项目没有 %(year)s 年度的自评表") % {"year": assessment.fiscal_year.year - 1})
-    rows = [rules.IndicatorRow(level1=i.level1, level2=i.level2, name=i.name, target=i.target_text, weight=i.weight,
-                               source=i.source) for i in previous.indicators.all()]
-    return _replace_indicators(assessment=assessment, user=user, rows=rows,
+    source = assessment_document_of(previous)
+    rows = [rules.IndicatorRow(level1=i.level1, level2=i.level2, name=i.name, target=i.target, weight=i.weight,
+                               source=i.source) for i in source.indicators]
+    return _replace_indicators(assessment=assessment, user=user, rows=rows, event_type=Event.COPIED_PREVIOUS,
                                comment=_("复制 %(year)s 年度指标和目标值") % {"year": previous.fiscal_year.year})
 
 
 @transaction.atomic
 def assessment_copy_targets(*, assessment: Assessment, user) -> Assessment:
     """Take a department self-assessment's targets from the same year's approved target table."""
-    from assessments import rules
-
-    if not assessment.is_editable or assessment.kind != Assessment.Kind.DEPARTMENT:
-        raise IllegalTransition(_("只有可编辑的部门整体支出绩效自评表可以导入目标表"))
+    assessment = _locked(assessment)
+    access.require(user, assessment, "edit")
+    if assessment.kind != Assessment.Kind.DEPARTMENT:
+        raise IllegalTransition(_("只有部门整体支出绩效自评表可以导入目标表"))
     targets = Assessment.objects.filter(kind=Assessment.Kind.TARGETS, department=assessment.department,
                                         fiscal_year=assessment.fiscal_year, status=Assessment.Status.APPROVED).first()
     if targets is None:
         raise NothingToCopy(_("本部门 %(year)s 年度没有已审核的部门整体预算绩效目标表")
                             % {"year": assessment.fiscal_year.year})
-    rows = [rules.IndicatorRow(level1=i.level1, level2=i.level2, name=i.name, target=i.target_text)
-            for i in targets.indicators.all()]
-    return _replace_indicators(assessment=assessment, user=user, rows=rows, comment=_("从已审核的目标表导入目标值"))
+    rows = [rules.IndicatorRow(level1=i.level1, level2=i.level2, name=i.name, target=i.target)
+            for i in assessment_document_of(targets).indicators]
+    return _replace_indicators(assessment=assessment, user=user, rows=rows, event_type=Event.TARGETS_TAKEN,
+                               comment=_("从已审核的目标表导入目标值"))
 
 
-class ImportNotClean(Exception):
+def assessment_document_of(assessment):
+    """The document of another form read as a source (an approved one as it was approved)."""
+    from assessments.selectors import assessment_document
+
+    return assessment_document(assessment=assessment_queryset().get(pk=assessment.pk))
+
+
+class ImportNotClean(AppError):
     """The rows of an Excel import still have errors; nothing was written."""
 
     def __init__(self, issues):
@@ -398,6 +477,8 @@ def assessment_import_indicators(*, assessment: Assessment, user, raw_rows: list
     """
     from assessments import wizard
 
+    assessment = _locked(assessment)
+    access.require(user, assessment, "edit")
     step = wizard.step_by_key(assessment, "indicators")
     if step is None or mode not in ("replace", "append"):
         raise IllegalTransition(_("此表没有可导入的指标表"))
@@ -410,7 +491,8 @@ def assessment_import_indicators(*, assessment: Assessment, user, raw_rows: list
     comment = _("从 Excel 导入指标（%(mode)s，%(n)d 行）") % {
         "mode": _("追加") if mode == "append" else _("替换"), "n": imported}
     return assessment_save_step(assessment=assessment, user=user, step=step, data=data,
-                                expected_version=expected_version, comment=comment + (f"：{source}" if source else ""))
+                                expected_version=expected_version, event_type=Event.EXCEL_IMPORTED,
+                                comment=comment + (f"：{source}" if source else ""))
 
 
 # Names under which department forms print the indicators of RULES §5.
@@ -420,38 +502,38 @@ DERIVED_ALIASES = {"预算偏差率": "预算调整率", "项目支出占比": "
 @transaction.atomic
 def assessment_fill_from_base_data(*, assessment: Assessment, user) -> int:
     """Write the actual values of indicators RULES §5 computes from base data; return how many."""
-    from assessments import rules
     from assessments.selectors import base_data_for
 
+    assessment = _locked(assessment)
+    access.require(user, assessment, "edit")
     base = base_data_for(department=assessment.department, fiscal_year=assessment.fiscal_year)
     if base is None:
         raise NothingToCopy(_("本部门 %(year)s 年度尚未填写基础数据") % {"year": assessment.fiscal_year.year})
-    derived = {d.name: d for d in rules.department_indicators(base.as_rules(), assessment.scheme.as_rules())}
-    changed = 0
+    derived = {d.name: d for d in rules.department_indicators(base.as_rules(), assessment.rules_scheme())}
+    before = _snapshot(assessment)
+    filled = changed = 0
     for indicator in assessment.indicators.all():
         found = derived.get(DERIVED_ALIASES.get(indicator.name, indicator.name))
         if found is not None and found.value is not None:
-            indicator.actual_text = found.printed
-            indicator.store_parsed()
-            indicator.save()
-            changed += 1
+            filled += 1
+            if indicator.actual_text != found.printed:
+                indicator.actual_text = found.printed
+                indicator.store_parsed()
+                indicator.save()
+                changed += 1
     if changed:
-        Assessment.objects.filter(pk=assessment.pk).update(version=assessment.version + 1)
-        AssessmentEvent.objects.create(assessment=assessment, type=AssessmentEvent.Type.SAVED, user=user,
-                                       comment=_("用部门基础数据填写 %(n)d 个指标的完成值") % {"n": changed},
-                                       data={"step": "indicators"})
+        assessment.version += 1
+        assessment.save(update_fields=["version", "updated_at"])
+        _log(assessment=assessment, type=Event.BASE_FILLED, user=user, before=before, step="indicators",
+             comment=_("用部门基础数据填写 %(n)d 个指标的完成值") % {"n": filled}, version=assessment.version)
         assessment_recompute(assessment=assessment)
-    return changed
+    return filled
 
 
 # ---------------------------------------------------------------------------------------------
 # Review and approval (the timeline of AssessmentEvent is the audit log)
 # ---------------------------------------------------------------------------------------------
-class NotAReviewer(Exception):
-    """The user may not act at the assessment's current review level."""
-
-
-class ConcurrentEdit(Exception):
+class ConcurrentEdit(AppError):
     """Someone else saved the form after this user loaded it; ``changes`` says what they changed."""
 
     def __init__(self, changes, by):
@@ -461,10 +543,8 @@ class ConcurrentEdit(Exception):
 
 
 def _snapshot(assessment):
-    from assessments import interchange
-    from assessments.selectors import assessment_document
-
-    return interchange.document_to_json(assessment_document(assessment=assessment_queryset().get(pk=assessment.pk)))
+    """The form's current content as interchange JSON (what field changes are measured on)."""
+    return interchange.document_to_json(live_document(assessment=assessment_queryset().get(pk=assessment.pk)))
 
 
 def review_levels(assessment):
@@ -472,50 +552,16 @@ def review_levels(assessment):
     return list(assessment.department.review_levels.prefetch_related("reviewers"))
 
 
-def review_checker(user):
-    """Return ``check(assessment) -> bool``: may ``user`` approve or return it at its current level?
-
-    What depends on the user is read once per request; what depends on the assessment comes from
-    ``department.review_levels`` and their reviewers, which callers listing many forms prefetch
-    (``prefetch_related("department__review_levels__reviewers")``), so a desk of 2,000 submitted
-    forms costs the same few queries as a desk of one.
-    """
-    from assessments.selectors import _memberships
-
-    if user.is_superuser:
-        return lambda assessment: True
-    scope = _memberships(user)
-    is_reviewer, scope = scope["is_reviewer"], set(scope["visible"])
-
-    def check(assessment) -> bool:
-        levels = list(assessment.department.review_levels.all())
-        if levels:
-            level = levels[min(assessment.review_level, len(levels) - 1)]
-            return any(r.pk == user.pk for r in level.reviewers.all())
-        # No chain set: any reviewer whose scope covers the department.
-        return is_reviewer and assessment.department_id in scope
-
-    return check
-
-
 def can_review(*, assessment, user) -> bool:
-    """Return whether the user may approve or return the assessment at its current level."""
-    return review_checker(user)(assessment)
-
-
-def _locked_for_review(assessment, user, expected):
-    locked = Assessment.objects.select_for_update(of=("self",)).get(pk=assessment.pk)
-    if locked.status != expected:
-        raise IllegalTransition(_("当前状态为“%(status)s”，不能进行此操作") % {"status": locked.get_status_display()})
-    if not can_review(assessment=locked, user=user):
-        raise NotAReviewer(_("您不是此表当前级次的审核人"))
-    return locked
+    """Return whether the user may approve or return the assessment now (asks the access module)."""
+    return access.for_form(user, assessment).can_review()
 
 
 @transaction.atomic
 def assessment_approve(*, assessment: Assessment, user, comment: str = "") -> Assessment:
     """已提交 → next review level, or 已审核 at the last level (an approved form is frozen)."""
-    a = _locked_for_review(assessment, user, Assessment.Status.SUBMITTED)
+    a = _locked(assessment)
+    final_status = access.require_transition(user, a, "approve")
     levels = review_levels(a)
     level_name = levels[a.review_level].name if levels else _("审核")
     data = {"level": a.review_level, "level_name": level_name}
@@ -523,12 +569,14 @@ def assessment_approve(*, assessment: Assessment, user, comment: str = "") -> As
         a.review_level += 1
         data["next_level"] = levels[a.review_level].name
     else:
-        a.status = Assessment.Status.APPROVED
-        data["snapshot"] = _snapshot(a)  # the approved revision stays readable after a reopen
+        a.status = final_status
+        # Freeze what was approved: shown and printed from here on, whatever changes elsewhere.
+        a.approved_document = data["snapshot"] = _snapshot(a)
+        a.approved_scheme = data["scheme"] = a.scheme.as_data()
     a.version += 1
-    a.save(update_fields=["status", "review_level", "version", "updated_at"])
-    AssessmentEvent.objects.create(assessment=a, type=AssessmentEvent.Type.APPROVED, user=user, comment=comment,
-                                   data=data)
+    a.save(update_fields=["status", "review_level", "version", "approved_document", "approved_scheme",
+                          "updated_at"])
+    _log(assessment=a, type=Event.APPROVED, user=user, comment=comment, version=a.version, **data)
     return a
 
 
@@ -537,94 +585,142 @@ def assessment_return(*, assessment: Assessment, user, comment: str, row_comment
     """已提交 → 退回修改, with a comment on the whole form and any on sections or rows."""
     from assessments.models import Comment
 
+    a = _locked(assessment)
+    new_status = access.require_transition(user, a, "return")
     if not comment.strip() and not any(text.strip() for _path, text in row_comments):
         raise IllegalTransition(_("退回须填写意见"))
-    a = _locked_for_review(assessment, user, Assessment.Status.SUBMITTED)
     if comment.strip():
         Comment.objects.create(assessment=a, path="", text=comment.strip(), author=user)
     for path, text in row_comments:
         if text.strip():
             Comment.objects.create(assessment=a, path=path, text=text.strip(), author=user)
-    a.status = Assessment.Status.RETURNED
+    a.status = new_status
     a.review_level = 0
     a.version += 1
     a.save(update_fields=["status", "review_level", "version", "updated_at"])
-    AssessmentEvent.objects.create(assessment=a, type=AssessmentEvent.Type.RETURNED, user=user, comment=comment,
-                                   data={"snapshot": _snapshot(a), "rows": [p for p, t in row_comments if t.strip()]})
+    _log(assessment=a, type=Event.RETURNED, user=user, comment=comment, version=a.version,
+         snapshot=_snapshot(a), rows=[p for p, t in row_comments if t.strip()])
     return a
 
 
 @transaction.atomic
 def assessment_reopen(*, assessment: Assessment, user, reason: str) -> Assessment:
-    """已审核 → 退回修改 as a new revision; the approved revision stays readable in the timeline."""
+    """已审核 → 退回修改 as a new revision; the approved revision stays readable in the timeline.
+
+    Only the level that approved the form (or an administrator) may, and only with a reason.
+    """
+    a = _locked(assessment)
+    new_status = access.require_transition(user, a, "reopen")
     if not reason.strip():
         raise IllegalTransition(_("重新打开须说明理由"))
-    a = _locked_for_review_any_level(assessment, user)
-    a.status = Assessment.Status.RETURNED
+    a.status = new_status
     a.revision += 1
     a.review_level = 0
     a.version += 1
-    a.save(update_fields=["status", "revision", "review_level", "version", "updated_at"])
-    AssessmentEvent.objects.create(assessment=a, type=AssessmentEvent.Type.REOPENED, user=user, comment=reason,
-                                   data={"revision": a.revision, "snapshot": _snapshot(a)})
+    # The frozen copy goes with the approval; the APPROVED event keeps it for the revision page.
+    a.approved_document, a.approved_scheme = {}, {}
+    a.save(update_fields=["status", "revision", "review_level", "version", "approved_document", "approved_scheme",
+                          "updated_at"])
+    _log(assessment=a, type=Event.REOPENED, user=user, comment=reason, version=a.version, revision=a.revision,
+         snapshot=_snapshot(a))
     return a
 
 
-def _locked_for_review_any_level(assessment, user):
-    from assessments.models import Membership
-    from assessments.selectors import departments_visible_to
-
-    a = Assessment.objects.select_for_update(of=("self",)).get(pk=assessment.pk)
-    if a.status != Assessment.Status.APPROVED:
-        raise IllegalTransition(_("只有已审核的表可以重新打开"))
-    reviewer = user.is_superuser or (
-        Membership.objects.filter(user=user, role=Membership.Role.REVIEWER).exists()
-        and departments_visible_to(user=user).filter(pk=a.department_id).exists())
-    if not reviewer:
-        raise NotAReviewer(_("只有审核人可以重新打开"))
-    return a
+REPLY_SEPARATOR = "\n"
 
 
 @transaction.atomic
 def comment_reply(*, comment, user, text: str):
-    """The 填报人 answers a comment."""
-    comment.reply = text.strip()
+    """The 填报人 answers a comment; a later answer is added below the earlier ones, never over them."""
+    from assessments.models import Comment
+
+    a = _locked(comment.assessment)
+    access.require(user, a, "reply")
+    comment = Comment.objects.select_for_update().get(pk=comment.pk)
+    text = text.strip()
+    if not text:
+        raise IllegalTransition(_("答复不能为空"))
+    stamp = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+    entry = f"〔{stamp}〕{text}"
+    comment.reply = f"{comment.reply}{REPLY_SEPARATOR}{entry}" if comment.reply else entry
     comment.save(update_fields=["reply"])
-    AssessmentEvent.objects.create(assessment=comment.assessment, type=AssessmentEvent.Type.SAVED, user=user,
-                                   comment=_("答复审核意见：%(text)s") % {"text": comment.reply},
-                                   data={"comment": comment.pk})
+    _log(assessment=a, type=Event.REPLIED, user=user, comment=_("答复审核意见：%(text)s") % {"text": text},
+         comment_id=comment.pk)
     return comment
 
 
 @transaction.atomic
 def comment_resolve(*, comment, user):
-    """The reviewer marks a comment resolved."""
-    from django.utils import timezone
+    """The reviewer (or the comment's author) marks a comment resolved."""
+    from assessments.models import Comment
 
-    if not can_review(assessment=comment.assessment, user=user) and comment.author_id != user.pk:
-        raise NotAReviewer(_("只有审核人可以确认意见已解决"))
+    a = _locked(comment.assessment)
+    comment = Comment.objects.select_for_update().get(pk=comment.pk)
+    if not access.for_form(user, a).can_resolve(comment):
+        raise NotAReviewer(_("只有审核人可以确认意见已解决，已审核的表不能再改动意见"))
     comment.resolved_at = timezone.now()
     comment.resolved_by = user
     comment.save(update_fields=["resolved_at", "resolved_by"])
-    AssessmentEvent.objects.create(assessment=comment.assessment, type=AssessmentEvent.Type.SAVED, user=user,
-                                   comment=_("确认审核意见已解决"), data={"comment": comment.pk})
+    _log(assessment=a, type=Event.RESOLVED, user=user, comment=_("确认审核意见已解决"), comment_id=comment.pk)
     return comment
 
 
 def changes_since_return(assessment) -> list[dict]:
     """Return the field-level changes since the form was last returned (for the reviewer)."""
-    from assessments import interchange
-
-    event = assessment.events.filter(type__in=[AssessmentEvent.Type.RETURNED, AssessmentEvent.Type.REOPENED]).last()
+    event = assessment.events.filter(type__in=[Event.RETURNED, Event.REOPENED]).last()
     if event is None or "snapshot" not in event.data:
         return []
     return interchange.changes(event.data["snapshot"], _snapshot(assessment))
 
 
 # ---------------------------------------------------------------------------------------------
+# The administrator's edits (Django admin)
+# ---------------------------------------------------------------------------------------------
+@transaction.atomic
+def assessment_admin_save(*, assessment: Assessment, user, write) -> Assessment:
+    """Apply an administrator's edit (``write`` saves the admin form and its rows) as one write.
+
+    Locked, asked of the access module, version bumped (a filler's stale save is then refused
+    instead of silently erasing the fix) and logged with its field changes.
+    """
+    locked = _locked(assessment)
+    if not access.may_admin_edit(user, locked):
+        raise AccessDenied(_("“%(title)s”状态为“%(status)s”，不能在后台修改")
+                           % {"title": locked.title, "status": locked.get_status_display()})
+    before = _snapshot(locked)
+    # Whatever the admin form carried, the workflow's own fields stay as the lock read them.
+    assessment.status, assessment.review_level, assessment.revision = (
+        locked.status, locked.review_level, locked.revision)
+    assessment.approved_document, assessment.approved_scheme = locked.approved_document, locked.approved_scheme
+    assessment.version = locked.version + 1
+    write()
+    Assessment.objects.filter(pk=assessment.pk).update(version=assessment.version)
+    _log(assessment=assessment, type=Event.ADMIN_EDITED, user=user, before=before, version=assessment.version,
+         comment=_("管理员在后台修改"))
+    return assessment_recompute(assessment=assessment)
+
+
+@transaction.atomic
+def assessment_admin_created(*, assessment: Assessment, user) -> Assessment:
+    """Log a form an administrator made in the admin and compute its figures."""
+    _log(assessment=assessment, type=Event.CREATED, user=user, comment=_("管理员在后台新建"))
+    return assessment_recompute(assessment=assessment)
+
+
+def scheme_changed(*, scheme) -> int:
+    """Re-compute the cached figures of the forms a changed scheme governs; approved forms keep
+    the scheme they were approved with. Return how many were re-computed."""
+    count = 0
+    for assessment in Assessment.objects.filter(scheme=scheme).exclude(status=Assessment.Status.APPROVED).iterator():
+        assessment_recompute(assessment=assessment)
+        count += 1
+    return count
+
+
+# ---------------------------------------------------------------------------------------------
 # Batch export (run by the queue worker, see assessments/batch.py)
 # ---------------------------------------------------------------------------------------------
-class NothingToExport(Exception):
+class NothingToExport(AppError):
     """The chosen year and scope hold no approved form."""
 
 

@@ -14,7 +14,8 @@ from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from assessments import interchange, printing, rules, selectors, services, wizard
+from assessments import access, interchange, printing, rules, selectors, services, wizard
+from assessments.errors import AppError
 from assessments.models import (
     Assessment,
     AssessmentEvent,
@@ -36,7 +37,6 @@ def home(request):
         "assessments": page.object_list, "page": page, "query": urlencode({"year": year} if year.isdigit() else {}),
         "years": years, "year": year,
         "departments": departments[:DEPARTMENTS_SHOWN], "department_count": departments.count(),
-        "fillable_ids": set(selectors.departments_fillable_by(user=request.user).values_list("pk", flat=True)),
     })
 
 
@@ -53,15 +53,16 @@ def _scoped(request, pk):
 def assessment_detail(request, pk):
     assessment = _scoped(request, pk)
     document = selectors.assessment_document(assessment=assessment)
-    evaluation = rules.evaluate(document.form(), assessment.scheme.as_rules())
-    can_review = services.can_review(assessment=assessment, user=request.user)
+    evaluation = rules.evaluate(document.form(), assessment.rules_scheme())
+    perms = access.for_form(request.user, assessment)
     return render(request, "assessments/detail.html", {
-        "can_review": can_review and assessment.status == Assessment.Status.SUBMITTED,
-        "may_resolve": can_review,  # the same rule as services.comment_resolve (or the comment's author)
-        "can_reopen": assessment.status == Assessment.Status.APPROVED and (
-            selectors.is_reviewer(user=request.user)),
+        "perms": perms,
+        "can_review": perms.can_review(),
+        # The same rule as services.comment_resolve asks (or the comment's author, checked per comment).
+        "may_resolve": assessment.status != Assessment.Status.APPROVED and perms.is_current_reviewer(),
+        "can_reopen": perms.can_reopen(),
         "changes": services.changes_since_return(assessment) if assessment.status == Assessment.Status.SUBMITTED else [],
-        "comments": assessment.comments.select_related("author", "resolved_by"),
+        "comments": _with_resolve(perms, assessment.comments.select_related("author", "resolved_by")),
         "assessment": assessment,
         "document": document,
         "evaluation": evaluation,
@@ -69,6 +70,14 @@ def assessment_detail(request, pk):
         "indicator_rows": list(zip(document.indicators, evaluation.indicators)),
         "events": assessment.events.select_related("user"),
     })
+
+
+def _with_resolve(perms, comments):
+    """Mark each comment with whether the user may confirm it resolved (the access module decides)."""
+    comments = list(comments)
+    for comment in comments:
+        comment.may_resolve = perms.can_resolve(comment)
+    return comments
 
 
 @login_required
@@ -160,7 +169,7 @@ def _state(assessment, step, post=None):
         raw = data.raw
     else:
         raw = wizard.saved_raw(assessment, document, step)
-    evaluation = rules.evaluate(document.form(), assessment.scheme.as_rules())
+    evaluation = rules.evaluate(document.form(), assessment.rules_scheme())
     issues = list(evaluation.errors) + list(evaluation.problems) + (data.errors if data else [])
     return raw, document, evaluation, issues
 
@@ -207,20 +216,30 @@ def assessment_step(request, pk, step):
     if current is None:
         raise Http404
     if request.method == "POST":
-        if not assessment.is_editable:
-            messages.error(request, _("此表已提交或已审核，不能修改。"))
-            return redirect("assessment_detail", pk=pk)
+        if not access.for_form(request.user, assessment).can_edit():
+            # Submitted or approved since the page was loaded: say so, and show what was typed.
+            messages.error(request, _("此表已提交或已审核，不能修改；您刚才填写的内容仍显示在下面，未保存。"))
+            if current.key == "preview":
+                return redirect("assessment_detail", pk=pk)
+            return _render_step(request, selectors.assessment_queryset().get(pk=pk), steps, current,
+                                post=request.POST, status=409)
         action = request.POST.get("action", "next")
         if current.key != "preview":
             data = wizard.read_step(current, request.POST)
             version = request.POST.get("version", "")
             try:
                 services.assessment_save_step(assessment=assessment, user=request.user, step=current, data=data,
-                                              expected_version=int(version) if version.isdigit() else None)
+                                              expected_version=int(version) if version.isascii() and version.isdigit()
+                                              else None)
             except services.ConcurrentEdit as conflict:
                 # Nothing is overwritten: show what the other person changed, keep what this user typed.
                 return _render_step(request, selectors.assessment_queryset().get(pk=pk), steps, current,
                                     post=request.POST, conflict=conflict)
+            except AppError as refusal:
+                # E.g. the form was submitted between loading and saving: say so, keep what was typed.
+                messages.error(request, str(refusal))
+                return _render_step(request, selectors.assessment_queryset().get(pk=pk), steps, current,
+                                    post=request.POST, status=409)
             if data.errors:
                 messages.error(request, _("已保存，但有内容未通过校验，请按提示修改。"))
                 return redirect("assessment_step", pk=pk, step=current.key)
@@ -232,6 +251,9 @@ def assessment_step(request, pk, step):
             except services.SubmissionBlocked:
                 messages.error(request, _("仍有问题须解决，不能提交。"))
                 return redirect("assessment_step", pk=pk, step=current.key)
+            except AppError as refusal:
+                messages.error(request, str(refusal))
+                return redirect("assessment_detail", pk=pk)
             messages.success(request, _("已提交。"))
             return redirect("assessment_detail", pk=pk)
         if action == "prev":
@@ -243,13 +265,13 @@ def assessment_step(request, pk, step):
         else:
             target = keys[min(len(keys) - 1, index + 1)]
         if target != current.key:
-            services.assessment_go_to_step(assessment=assessment, step=target)
+            services.assessment_go_to_step(assessment=assessment, user=request.user, step=target)
         return redirect("assessment_step", pk=pk, step=target)
 
     return _render_step(request, selectors.assessment_queryset().get(pk=assessment.pk), steps, current)
 
 
-def _render_step(request, assessment, steps, current, post=None, conflict=None):
+def _render_step(request, assessment, steps, current, post=None, conflict=None, status=None):
     raw, document, evaluation, issues = _state(assessment, current, post=post)
     problems = []
     step_of_path = {s.rows: s.key for s in steps if s.is_rows}
@@ -264,7 +286,7 @@ def _render_step(request, assessment, steps, current, post=None, conflict=None):
         "figures": _figures(evaluation), "evaluation": evaluation, "problems": problems,
         "library": wizard_library() if current.rows == "indicators" else [],
         "conflict": conflict, "comments": _comments_for(assessment, current),
-    }, status=409 if conflict else 200)
+    }, status=status or (409 if conflict else 200))
 
 
 def _comments_for(assessment, step):
@@ -330,7 +352,7 @@ def assessment_reuse(request, pk, action):
         raise Http404
     try:
         result = REUSE_ACTIONS[action](assessment=assessment, user=request.user)
-    except (services.NothingToCopy, services.IllegalTransition) as exc:
+    except AppError as exc:
         messages.error(request, str(exc))
     else:
         if action == "fill_from_base_data":
@@ -356,7 +378,7 @@ def indicators_import(request, pk):
     from assessments import excel_import
 
     assessment = _editable(request, pk)
-    if not assessment.is_editable or wizard.step_by_key(assessment, "indicators") is None:
+    if not access.for_form(request.user, assessment).can_edit() or wizard.step_by_key(assessment, "indicators") is None:
         messages.error(request, _("此表已提交或已审核，不能导入。"))
         return redirect("assessment_detail", pk=pk)
     context = {"assessment": assessment, "limit_mb": settings.EXCEL_IMPORT_MAX_BYTES / 2**20,
@@ -375,6 +397,8 @@ def indicators_import(request, pk):
                            % {"by": conflict.by})
         except services.ImportNotClean as exc:
             messages.error(request, _("导入的行仍有错误，未写入：%(errors)s") % {"errors": exc})
+        except AppError as exc:
+            messages.error(request, str(exc))
         else:
             messages.success(request, _("已从 Excel 导入 %(n)d 行指标。") % {"n": len(payload["rows"])})
             return redirect("assessment_step", pk=pk, step="indicators")
@@ -435,7 +459,7 @@ def indicators_import_template(request, pk):
 def base_data_edit(request, department_pk, year):
     """The department's base data for a year, with the RULES §5 indicators computed from it."""
     department = get_object_or_404(selectors.departments_visible_to(user=request.user), pk=department_pk)
-    can_edit = selectors.departments_fillable_by(user=request.user).filter(pk=department.pk).exists()
+    can_edit = access.may_edit_base_data(request.user, department.pk)
     fiscal_year = services.fiscal_year_get_or_create(year=year) if 2000 <= year <= 2100 else None
     if fiscal_year is None:
         raise Http404
@@ -463,9 +487,14 @@ def base_data_edit(request, department_pk, year):
                 continue
             values[f.name] = int(value) if f.get_internal_type() == "PositiveIntegerField" else value
         if not errors:
-            services.base_data_upsert(department=department, fiscal_year=fiscal_year, values=values)
-            messages.success(request, _("基础数据已保存。"))
-            return redirect("base_data_edit", department_pk=department.pk, year=year)
+            try:
+                services.base_data_upsert(department=department, fiscal_year=fiscal_year, values=values,
+                                          user=request.user)
+            except AppError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, _("基础数据已保存。"))
+                return redirect("base_data_edit", department_pk=department.pk, year=year)
     elif base is not None:
         raw = {f.name: wizard.as_text(getattr(base, f.name)) for f in fields}
     derived = rules.department_indicators(base.as_rules()) if base is not None else []
@@ -499,7 +528,7 @@ def assessment_review(request, pk, action):
             messages.success(request, _("已重新打开，开始新的修订。"))
         else:
             raise Http404
-    except (services.IllegalTransition, services.NotAReviewer) as exc:
+    except AppError as exc:
         messages.error(request, str(exc))
     return redirect("assessment_detail", pk=pk)
 
@@ -509,7 +538,11 @@ def assessment_review(request, pk, action):
 def comment_reply(request, pk, comment_pk):
     assessment = _editable(request, pk)
     comment = get_object_or_404(assessment.comments, pk=comment_pk)
-    services.comment_reply(comment=comment, user=request.user, text=wizard.clean_text(request.POST.get("reply", "")))
+    try:
+        services.comment_reply(comment=comment, user=request.user,
+                               text=wizard.clean_text(request.POST.get("reply", "")))
+    except AppError as exc:
+        messages.error(request, str(exc))
     return redirect(request.META.get("HTTP_REFERER") or reverse_lazy("assessment_edit", kwargs={"pk": pk}))
 
 
@@ -520,7 +553,7 @@ def comment_resolve(request, pk, comment_pk):
     comment = get_object_or_404(assessment.comments, pk=comment_pk)
     try:
         services.comment_resolve(comment=comment, user=request.user)
-    except services.NotAReviewer as exc:
+    except AppError as exc:
         messages.error(request, str(exc))
     return redirect("assessment_detail", pk=pk)
 
@@ -596,7 +629,12 @@ def assessment_revision(request, pk, event_pk):
     document, errors = interchange.parse_document(event.data["snapshot"], schemes=selectors.scheme_map())
     if document is None:
         raise Http404
-    evaluation = rules.evaluate(document.form(), selectors.scheme_map()[document.scheme])
+    schemes = selectors.scheme_map()
+    if "scheme" in event.data:  # the scheme as it was when this revision was approved
+        from assessments import schemes as shipped_schemes
+
+        schemes[document.scheme] = shipped_schemes.to_rules(event.data["scheme"])
+    evaluation = rules.evaluate(document.form(), schemes[document.scheme])
     return render(request, "assessments/detail.html", {
         "assessment": assessment, "document": document, "evaluation": evaluation, "revision": event,
         "budget_rows": list(zip(document.budget, evaluation.budget)),
@@ -628,7 +666,7 @@ def batch_exports(request):
             export = services.batch_export_request(
                 user=request.user, year=int(year) if year.isdigit() else 0, department=department,
                 fmt=request.POST.get("format", BatchExport.Format.PDF))
-        except (services.NothingToExport, services.IllegalTransition) as exc:
+        except AppError as exc:
             error = str(exc)
         else:
             return redirect("batch_export_detail", pk=export.pk)

@@ -241,6 +241,7 @@ def read_step(step: Step, post) -> StepInput:
             continue  # an empty row added and never filled
         raw_rows.append(raw)
     result.raw["rows"] = raw_rows
+    seen_titles: dict[str, int] = {}
     for i, raw in enumerate(raw_rows):
         path = f"{step.rows}[{i}]"
         errors = result.errors
@@ -280,6 +281,13 @@ def read_step(step: Step, post) -> StepInput:
             title = raw.get("title", "").strip()
             if not title:
                 errors.append(rules.Issue(f"{path}.title", _("章节标题不能为空")))
+            elif title in seen_titles:
+                # The report is keyed by its titles (INTERCHANGE): a second section of the same
+                # title would silently replace the first, so it is refused at the row, kept as typed.
+                errors.append(rules.Issue(f"{path}.title", _("与第 %(n)d 节标题相同，请改用不同的标题")
+                                          % {"n": seen_titles[title] + 1}))
+            else:
+                seen_titles[title] = i
             result.rows.append((title, raw.get("text", "")))
     return result
 
@@ -312,13 +320,10 @@ def as_text(value):
 
 def saved_raw(assessment, document, step):
     """Return a step's stored values as the texts its inputs show."""
-    from assessments.services import PROJECT_FIELDS
-
     if not step.is_rows:
         values = {}
         for col in step.fields:
-            source = assessment.project if col.name in PROJECT_FIELDS else assessment
-            value = getattr(source, col.name, "")
+            value = getattr(assessment, Assessment.PROJECT_FIELDS.get(col.name, col.name), "")
             values[col.name] = value.isoformat() if hasattr(value, "isoformat") else as_text(value)
         return values
     if step.rows == "report":

@@ -9,6 +9,11 @@ WHICH=${TEST_DATABASES:-sqlite postgres}
 read -r -a EXTRA <<< "${PYTEST_ARGS:-}"
 declare -A RESULT
 
+# The import contracts in pyproject.toml (layers that must not be crossed) come first: cheap, and
+# a broken layer is a failure like any test.
+echo "=== import contracts ==="
+if .venv/bin/lint-imports --no-cache; then RESULT[Contracts]=passed; else RESULT[Contracts]="failed (lint-imports)"; fi
+
 run_pytest() {  # $1 = label; the environment says which database
   echo "=== $1 ==="
   "$PY" -m pytest "${EXTRA[@]}"
@@ -51,7 +56,7 @@ fi
 
 echo
 status=0
-for label in SQLite PostgreSQL; do
+for label in Contracts SQLite PostgreSQL; do
   [[ -n "${RESULT[$label]:-}" ]] || continue
   echo "$label: ${RESULT[$label]}"
   [[ "${RESULT[$label]}" == passed ]] || status=1

@@ -72,5 +72,5 @@ def test_fixing_a_row_in_the_admin_refreshes_the_total(admin_client, import_exam
     assessment.refresh_from_db()
     assert assessment.total_score == 96
     assert assessment.indicators.get(order=0).actual_value == 40
-    assert assessment.events.filter(type=AssessmentEvent.Type.SAVED).exists()
+    assert assessment.events.filter(type=AssessmentEvent.Type.ADMIN_EDITED).exists()
     assert Assessment.objects.count() == 1

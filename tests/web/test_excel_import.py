@@ -86,7 +86,7 @@ def test_a_clean_table_is_previewed_with_scores_and_written_only_on_confirmation
         ("满意度指标", "服务对象满意度指标", "参赛职工满意度", "≥90%", "95%"),
     ]
     assert draft.total_score is not None
-    event = draft.events.filter(type=AssessmentEvent.Type.SAVED).latest("pk")
+    event = draft.events.filter(type=AssessmentEvent.Type.EXCEL_IMPORTED).latest("pk")
     assert "从 Excel 导入指标" in event.comment and "指标.xlsx" in event.comment
     assert event.user.username == "xinzhou" and event.data["changes"]
 
