@@ -268,7 +268,8 @@ def assessment_step(request, pk, step):
             services.assessment_go_to_step(assessment=assessment, user=request.user, step=target)
         return redirect("assessment_step", pk=pk, step=target)
 
-    return _render_step(request, selectors.assessment_queryset().get(pk=assessment.pk), steps, current)
+    # Loaded just above with its rows (_editable): loading it again would cost six more queries.
+    return _render_step(request, assessment, steps, current)
 
 
 def _render_step(request, assessment, steps, current, post=None, conflict=None, status=None):

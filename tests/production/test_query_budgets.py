@@ -17,8 +17,8 @@ pytestmark = pytest.mark.django_db
 # after a change pays for it (here each role's "home").
 BUDGETS = {
     "home": 13, "notifications": 7, "exports": 9, "desk": 16, "detail": 15, "print": 12,
-    "import": 9, "base_data": 6, "step:basic": 16, "step:budget": 16, "step:goals": 16,
-    "step:indicators": 16, "step:analysis": 16, "step:preview": 16,
+    "import": 9, "base_data": 6, "step:basic": 10, "step:budget": 10, "step:goals": 10,
+    "step:indicators": 10, "step:analysis": 10, "step:preview": 10,
 }
 
 
