@@ -75,3 +75,18 @@ def connect_signals():
         post_save.connect(invalidate_attention, sender=model, dispatch_uid=f"attention-save-{model.__name__}")
         post_delete.connect(invalidate_attention, sender=model, dispatch_uid=f"attention-delete-{model.__name__}")
     m2m_changed.connect(invalidate_attention, sender=ReviewLevel.reviewers.through, dispatch_uid="attention-levels")
+
+
+def navigation(request):
+    """What the navigation offers this user: only what their role can use.
+
+    A 填报人 with no review scope has no 审核工作台; a reviewer with no department to fill for has
+    no 新建自评表 (it would dead-end at 请选择部门). Read from the scope cached for the request.
+    """
+    from assessments import access
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    scope = access.scope_for(user)
+    return {"nav": {"desk": scope.is_reviewer, "new": scope.is_admin or bool(scope.fillable)}}

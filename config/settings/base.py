@@ -67,6 +67,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "assessments.context_processors.attention",
+                "assessments.context_processors.navigation",
             ],
         },
     },
@@ -130,7 +131,31 @@ EXCEL_IMPORT_MAX_EXPANDED_BYTES = 50 * 2**20
 EXCEL_IMPORT_MAX_ROWS = 5_000
 EXCEL_IMPORT_MAX_INDICATORS = 1_000
 
+# 佐证材料 (supporting documents): one file at most this large; the type is read from its content.
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 20 * 2**20)
+
 # Sign-in throttling: this many failures per user name and address, then a pause of this long.
 LOGIN_FAILURE_LIMIT = 5
 LOGIN_LOCKOUT_SECONDS = 15 * 60
+
+# 信息公开 (public pages without sign-in): requests per address per window (seconds), by kind,
+# and how long browsers and proxies may keep a page before asking again (conditional GET).
+PUBLIC_RATE_LIMITS = {
+    "page": (env_int("PUBLIC_PAGE_LIMIT", 120), 60),
+    "file": (env_int("PUBLIC_FILE_LIMIT", 20), 60),
+}
+PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 300)
+# The public pages count requests and keep rendered pages in this cache, in each process's memory
+# by default: anonymous traffic then costs no database write (the shared cache is the database),
+# and with N app processes an address gets at most N × the limit. Point it at memcached or Redis
+# to count across processes (PUBLIC_CACHE_BACKEND / PUBLIC_CACHE_LOCATION).
+PUBLIC_CACHE = {
+    "BACKEND": env_str("PUBLIC_CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
+    "LOCATION": env_str("PUBLIC_CACHE_LOCATION", "yusuan-public"),
+    "OPTIONS": {"MAX_ENTRIES": 5000},
+}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "public": PUBLIC_CACHE,
+}
 CSRF_FAILURE_VIEW = "django.views.csrf.csrf_failure"

@@ -34,7 +34,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Count
 
-from assessments import interchange, library, rules, selectors
+from assessments import interchange, library, rules, selectors, services
 from assessments.models import (
     Assessment,
     AssessmentEvent,
@@ -276,8 +276,8 @@ class Command(BaseCommand):
             AssessmentEvent.objects.bulk_create(events, batch_size=2000)
             Comment.objects.bulk_create(comments, batch_size=2000)
             Assessment.objects.bulk_update(chunk, [
-                "execution_rate", "total_score", "grade", "problem_count", "deviation_reasons", "approved_document",
-                "approved_scheme"], batch_size=BATCH)
+                "execution_rate", "total_score", "grade", "problem_count", "budget_amount", "executed_amount",
+                "deviation_reasons", "approved_document", "approved_scheme"], batch_size=BATCH)
             for a in chunk:
                 del a._prefetched_objects_cache
             self.stdout.write(f"  {start + len(chunk)}/{len(forms)}")
@@ -440,10 +440,12 @@ class Command(BaseCommand):
             for row in a._prefetched_objects_cache["indicators"]._result_cache:
                 row.reason = REASON if row.actual_text != row.target_text else ""
             evaluation = rules.evaluate(selectors.assessment_document(assessment=a).form(), scheme)
-        a.execution_rate = evaluation.execution_rate
-        a.total_score = evaluation.shown_total
-        a.grade = evaluation.grade or ""
-        a.problem_count = len(evaluation.problems)
+        # The figures and each row's 未完成 flag as the services cache them on every write.
+        figures, missed = services.cached_figures(selectors.assessment_document(assessment=a).form(), evaluation)
+        for name, value in figures.items():
+            setattr(a, name, value)
+        for row, flag in zip(a._prefetched_objects_cache["indicators"]._result_cache, missed):
+            row.missed = flag
 
     def _timeline(self, chunk):
         """The events of each form's plan, with the snapshot a review stores; the reviewer's comments."""
