@@ -192,8 +192,7 @@ def main():
                "SECRET_KEY": "bench-pages-" + "x" * 50, "ALLOWED_HOSTS": HOST, "SECURE_SSL_REDIRECT": "false",
                "MEDIA_ROOT": str(root / "media"), "PYTHONDONTWRITEBYTECODE": "1"}
         manage = [PY, str(ROOT / "manage.py")]
-        for command in ([["migrate", "-v", "0"], ["createcachetable"]] if not args.database_url else []) + [
-                ["collectstatic", "--noinput", "-v", "0"]]:
+        for command in (["migrate", "-v", "0"], ["createcachetable"], ["collectstatic", "--noinput", "-v", "0"]):
             subprocess.run(manage + command, env=env, check=True, cwd=ROOT)
         if not args.database_url:
             size = ["--departments", "30", "--assessments", "500"] if args.small else []
