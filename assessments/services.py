@@ -5,6 +5,8 @@ Each write locks the form's row, asks ``assessments.access`` whether the user ma
 """
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -88,14 +90,20 @@ def assessment_recompute(*, assessment: Assessment) -> Assessment:
 def cached_figures(form, evaluation) -> tuple[dict, list[bool]]:
     """Return the figures cached on Assessment (by field) and each indicator's missed flag."""
     budget, executed = rules.budget_totals(form)
+    # Cached for lists only: a figure too wide for its column (a rate of 10^15 % from a typo in an
+    # amount) is left out of the cache rather than failing the save; the form shows the real one.
     return {
-        "execution_rate": evaluation.execution_rate,
-        "total_score": evaluation.shown_total,
+        "execution_rate": _cacheable(evaluation.execution_rate, digits=7),
+        "total_score": _cacheable(evaluation.shown_total, digits=4),
         "grade": evaluation.grade or "",
         "problem_count": len(evaluation.problems),
-        "budget_amount": budget,
-        "executed_amount": executed,
+        "budget_amount": _cacheable(budget, digits=14),
+        "executed_amount": _cacheable(executed, digits=14),
     }, [rules.target_missed(result) for result in evaluation.indicators]
+
+
+def _cacheable(value, *, digits):
+    return value if value is None or abs(value) < Decimal(10) ** digits else None
 
 
 def _write_rows(*, assessment: Assessment, document: interchange.Document) -> None:
@@ -800,6 +808,35 @@ class NothingToExport(AppError):
     """The chosen year and scope hold no approved form."""
 
 
+class TooManyExports(AppError):
+    """The user already has as many unfinished batch exports as one may queue."""
+
+
+def _batch_export_check_pending(*, user):
+    """Refuse a new export while the user has BATCH_EXPORT_MAX_PENDING unfinished ones.
+
+    The user's row is locked so that simultaneous requests are counted one after the other. An
+    export still unfinished after a day is taken as abandoned (its worker died) and not counted,
+    so nobody is locked out for good.
+    """
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from assessments.models import BatchExport
+
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    limit = settings.BATCH_EXPORT_MAX_PENDING
+    pending = BatchExport.objects.filter(
+        requested_by=user, status__in=[BatchExport.Status.QUEUED, BatchExport.Status.RUNNING],
+        created_at__gte=timezone.now() - timedelta(days=1)).count()
+    if pending >= limit:
+        raise TooManyExports(_("您已有 %(n)d 个批量导出尚未完成（最多同时 %(max)d 个），请等其完成后再申请。")
+                             % {"n": pending, "max": limit})
+
+
 @transaction.atomic
 def batch_export_request(*, user, year: int, fmt: str, department=None):
     """Queue a batch export of the approved forms in the user's scope; return its record.
@@ -820,6 +857,7 @@ def batch_export_request(*, user, year: int, fmt: str, department=None):
     if not count:
         raise NothingToExport(_("%(year)s 年度%(scope)s没有已审核的表可以导出")
                               % {"year": year, "scope": f"“{department.name}”及下属单位" if department else ""})
+    _batch_export_check_pending(user=user)
     export = BatchExport.objects.create(requested_by=user, fiscal_year=fiscal_year, department=department,
                                         format=fmt, total=count)
     result = batch_export_task.enqueue(export.pk)

@@ -2,11 +2,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from assessments import public, views, views_publish
-from assessments.auth import ThrottledLoginView
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", ThrottledLoginView.as_view(), name="login"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("assessments/new/", views.assessment_new, name="assessment_new"),
     path("assessments/<int:pk>/", views.assessment_detail, name="assessment_detail"),

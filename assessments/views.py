@@ -11,12 +11,14 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessments import access, drafts, entry, interchange, labels, printing, rules, selectors, services, wizard
 from assessments.errors import AppError
+from assessments.params import int_param, year_param
 from assessments.models import (
     Assessment,
     AssessmentEvent,
@@ -29,13 +31,14 @@ from assessments.models import (
 def home(request):
     assessments = selectors.assessment_list_for(user=request.user)
     years = sorted(set(assessments.order_by().values_list("fiscal_year__year", flat=True).distinct()), reverse=True)
-    year = request.GET.get("year", "")
-    if year.isdigit():
-        assessments = assessments.filter(fiscal_year__year=int(year))
+    year_number = year_param(request.GET.get("year"))
+    year = str(year_number) if year_number else ""
+    if year_number:
+        assessments = assessments.filter(fiscal_year__year=year_number)
     departments = selectors.departments_visible_to(user=request.user).order_by("name")
     page = Paginator(assessments, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "assessments/home.html", {
-        "assessments": page.object_list, "page": page, "query": urlencode({"year": year} if year.isdigit() else {}),
+        "assessments": page.object_list, "page": page, "query": urlencode({"year": year} if year else {}),
         "years": years, "year": year,
         "departments": departments[:DEPARTMENTS_SHOWN], "department_count": departments.count(),
         # A reviewer fills for no department: no 新建自评表 that would dead-end.
@@ -160,12 +163,13 @@ def assessment_export_json(request, pk):
 @login_required
 def assessment_print_preview(request, pk):
     """Show the official layout exactly as the PDF prints it."""
-    return HttpResponse(printing.render_html(assessment=_scoped(request, pk)))
+    return HttpResponse(printing.render_html(assessment=_scoped(request, pk), paginate=False))
 
 
 DOWNLOADS = {
     "pdf": "application/pdf",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 
 
@@ -175,7 +179,7 @@ def assessment_download(request, pk, fmt):
         raise Http404
     assessment = _scoped(request, pk)
     response = HttpResponse(printing.render(assessment=assessment, fmt=fmt), content_type=DOWNLOADS[fmt])
-    response["Content-Disposition"] = f'attachment; filename="assessment-{assessment.pk}.{fmt}"'
+    response["Content-Disposition"] = content_disposition_header(True, printing.download_name(assessment=assessment, fmt=fmt))
     return response
 
 
@@ -191,23 +195,30 @@ def _editable(request, pk):
         department__in=selectors.departments_fillable_by(user=request.user)), pk=pk)
 
 
+PROJECT_NAME_MAX = 200  # Project.name's column
+
+
 @login_required
 def assessment_new(request):
     departments = selectors.departments_fillable_by(user=request.user)
     errors = {}
     if request.method == "POST":
         kind = request.POST.get("kind", "")
-        department = departments.filter(pk=request.POST.get("department") or 0).first()
+        department_pk = int_param(request.POST.get("department"))
+        department = departments.filter(pk=department_pk).first() if department_pk else None
         year = request.POST.get("year", "")
         project_name = wizard.clean_text(request.POST.get("project_name", "")).strip()
         if kind not in Assessment.Kind.values:
             errors["kind"] = _("请选择表单类型")
         if department is None:
             errors["department"] = _("请选择部门")
-        if not (year.isdigit() and 2000 <= int(year) <= 2100):
+        if year_param(year) is None:
             errors["year"] = _("年度应为 2000–2100 之间的四位数字")
         if kind == Assessment.Kind.PROJECT and not project_name:
             errors["project_name"] = _("项目支出绩效自评表须填写项目名称")
+        elif len(project_name) > PROJECT_NAME_MAX:
+            errors["project_name"] = _("项目名称不能超过 %(max)d 个字（现有 %(n)d 个）") % {
+                "max": PROJECT_NAME_MAX, "n": len(project_name)}
         if not errors:
             assessment = services.assessment_create(user=request.user, kind=kind, department=department,
                                                     year=int(year), project_name=project_name)
@@ -304,8 +315,7 @@ def assessment_step(request, pk, step):
             version = request.POST.get("version", "")
             try:
                 services.assessment_save_step(assessment=assessment, user=request.user, step=current, data=data,
-                                              expected_version=int(version) if version.isascii() and version.isdigit()
-                                              else None)
+                                              expected_version=int_param(version, low=0))
             except services.ConcurrentEdit as conflict:
                 # Nothing is overwritten: show what the other person changed, keep what this user typed.
                 return _render_step(request, selectors.assessment_queryset().get(pk=pk), steps, current,
@@ -564,7 +574,7 @@ def indicators_import(request, pk):
         return redirect("indicators_import", pk=pk)
     if request.method == "POST":
         # Refuse an oversized body before Django spools it to disk.
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        length = int_param(request.META.get("CONTENT_LENGTH"), low=0) or 0
         upload = None
         if length > settings.EXCEL_IMPORT_MAX_BYTES + 65536:
             context["refused"] = _("文件过大：上限为 %(limit).1f MB。") % {"limit": context["limit_mb"]}
@@ -619,10 +629,11 @@ def base_data_edit(request, department_pk, year):
     """The department's base data for a year, with the RULES §5 indicators computed from it."""
     department = get_object_or_404(selectors.departments_visible_to(user=request.user), pk=department_pk)
     can_edit = access.may_edit_base_data(request.user, department.pk)
-    fiscal_year = services.fiscal_year_get_or_create(year=year) if 2000 <= year <= 2100 else None
-    if fiscal_year is None:
+    if not 2000 <= year <= 2100:
         raise Http404
-    base = selectors.base_data_for(department=department, fiscal_year=fiscal_year)
+    # Looking writes nothing: the fiscal year is created only when base data for it is saved.
+    fiscal_year = FiscalYear.objects.filter(year=year).first()
+    base = selectors.base_data_for(department=department, fiscal_year=fiscal_year) if fiscal_year else None
     fields = [DepartmentBaseData._meta.get_field(name) for name in DepartmentBaseData.FIELDS]
     errors, raw = {}, {}
     if request.method == "POST":
@@ -647,8 +658,8 @@ def base_data_edit(request, department_pk, year):
             values[f.name] = int(value) if f.get_internal_type() == "PositiveIntegerField" else value
         if not errors:
             try:
-                services.base_data_upsert(department=department, fiscal_year=fiscal_year, values=values,
-                                          user=request.user)
+                services.base_data_upsert(department=department, values=values, user=request.user,
+                                          fiscal_year=fiscal_year or services.fiscal_year_get_or_create(year=year))
             except AppError as exc:
                 messages.error(request, str(exc))
             else:
@@ -728,12 +739,16 @@ def review_desk(request):
     """Everything in the reviewer's scope: what waits for me, counts, grades and warning lights."""
     qs = selectors.assessment_list_for(user=request.user)
     filters = {k: request.GET.get(k, "") for k in ("year", "status", "department", "kind")}
-    if filters["year"].isdigit():
-        qs = qs.filter(fiscal_year__year=int(filters["year"]))
+    if year_param(filters["year"]):
+        qs = qs.filter(fiscal_year__year=year_param(filters["year"]))
+    else:
+        filters["year"] = ""
     if filters["status"] in Assessment.Status.values:
         qs = qs.filter(status=filters["status"])
-    if filters["department"].isdigit():
-        qs = qs.filter(department_id=int(filters["department"]))
+    if int_param(filters["department"]):
+        qs = qs.filter(department_id=int_param(filters["department"]))
+    else:
+        filters["department"] = ""
     if filters["kind"] in Assessment.Kind.values:
         qs = qs.filter(kind=filters["kind"])
     # Counts and distributions come from the database; only one page of rows is loaded, so a
@@ -874,11 +889,10 @@ def batch_exports(request):
         year = request.POST.get("year", "")
         department = None
         if request.POST.get("department"):
-            department = get_object_or_404(departments, pk=request.POST["department"]
-                                           if request.POST["department"].isdigit() else 0)
+            department = get_object_or_404(departments, pk=int_param(request.POST["department"]) or 0)
         try:
             export = services.batch_export_request(
-                user=request.user, year=int(year) if year.isdigit() else 0, department=department,
+                user=request.user, year=year_param(year) or 0, department=department,
                 fmt=request.POST.get("format", BatchExport.Format.PDF))
         except AppError as exc:
             error = str(exc)
@@ -942,12 +956,12 @@ def attachment_upload(request, pk):
     assessment = _attachable(request, pk)
     anchor = "#attachments"
     # Refuse an oversized body before Django spools it to disk.
-    if int(request.META.get("CONTENT_LENGTH") or 0) > settings.ATTACHMENT_MAX_BYTES + 65536:
+    if (int_param(request.META.get("CONTENT_LENGTH"), low=0) or 0) > settings.ATTACHMENT_MAX_BYTES + 65536:
         messages.error(request, _("文件过大：上限为 %(limit).1f MB。") % {"limit": attachments.limit_mb()})
         return redirect(reverse("assessment_detail", args=[pk]) + anchor)
     upload = request.FILES.get("file")
     row_text = request.POST.get("row", "")
-    row = int(row_text) if row_text.isdigit() else None
+    row = int_param(row_text, low=0)
     if upload is None:
         messages.error(request, _("请选择要上传的文件。"))
     else:
