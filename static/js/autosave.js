@@ -225,6 +225,9 @@
     forget();  // a normal save that meets an expired session is kept by the server (drafts.py)
   });
 
+  // Before any form's own script reads it (capture phase): the current CSRF token.
+  document.addEventListener("submit", refreshTokens, true);
+
   // Any other form on the page that reloads it (a reuse action, signing out, a reply when scripts
   // answer it in place no longer): save what is pending first, go ahead only once it is saved.
   // Listening in the bubbling phase lets a form answered in place by fetch (wizard.js's replies)
