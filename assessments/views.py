@@ -704,7 +704,7 @@ def assessment_review(request, pk, action):
     return redirect("assessment_detail", pk=pk)
 
 
-@login_required
+@drafts.login_required_answering_scripts  # a reply sent in place after the session expired keeps its text
 @require_POST
 def comment_reply(request, pk, comment_pk):
     assessment = _editable(request, pk)

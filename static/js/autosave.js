@@ -160,6 +160,7 @@
       version.value = data.version;
       saved = text;
       failed = false;
+      retries = 0;
       needsLogin = false;
       if (state() === saved) forget(); else keep();  // typed on while it was saving
       const note = data.unreadable && data.unreadable.length ? "（有内容未通过校验，已原样保留，见各栏提示）" : "";
@@ -172,7 +173,7 @@
       needsLogin = true;
       const link = button("重新登录", () => window.open(status.dataset.login, "_blank"));
       show("failed", "登录已过期：本页内容尚未保存，已暂存在本机。", [link, "登录后自动保存。"]);
-      retryLater();
+      // No polling: signing in in the new tab tells this page (message), and coming back focuses it.
     } else if (response && response.status === 409) {
       paused = true;  // never overwrite: the user decides, with the other person's changes in view
       const why = data.message || "此表已被他人修改";
@@ -185,9 +186,11 @@
     return false;
   }
 
-  function retryLater() {
+  let retries = 0;
+  function retryLater() {  // 3 s, 6 s, 12 s … at most a minute apart
     clearTimeout(retryTimer);
-    retryTimer = setTimeout(() => { if (failed && !paused) save(); }, RETRY);
+    retryTimer = setTimeout(() => { if (failed && !paused) save(); }, Math.min(60000, RETRY * 2 ** retries));
+    retries += 1;
   }
 
   function changed() {
@@ -225,6 +228,9 @@
     forget();  // a normal save that meets an expired session is kept by the server (drafts.py)
   });
 
+  // Before any form's own script reads it (capture phase): the current CSRF token.
+  document.addEventListener("submit", refreshTokens, true);
+
   // Any other form on the page that reloads it (a reuse action, signing out, a reply when scripts
   // answer it in place no longer): save what is pending first, go ahead only once it is saved.
   // Listening in the bubbling phase lets a form answered in place by fetch (wizard.js's replies)
@@ -249,7 +255,7 @@
   // The tab is closed or the browser leaves the page within the second after the last keystroke:
   // send what is pending with a beacon (it outlives the page; a conflict is refused by the server).
   window.addEventListener("pagehide", () => {
-    if (leaving || paused || state() === saved) return;
+    if (leaving || paused || !timer) return;  // only the save still waiting for its second
     refreshTokens();
     const data = new FormData(form);
     data.delete("action");

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from assessments import services
 from django.contrib.auth.models import User
 
-from assessments.models import Assessment, AssessmentEvent
+from assessments.models import Assessment, AssessmentEvent, Membership
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,10 +23,10 @@ def sign_in(page, base, username="xinzhou", password="demo-xinzhou-2024"):
     page.click("button[type=submit]")
 
 
-def open_signed_in(browser, base, path):
+def open_signed_in(browser, base, path, username="xinzhou", password="demo-xinzhou-2024"):
     page = browser.new_context().new_page()
     page.goto(f"{base}/")
-    sign_in(page, base)
+    sign_in(page, base, username, password)
     expect(page.locator("h1")).to_have_text("绩效自评表")
     page.goto(f"{base}{path}")
     return page
@@ -138,3 +138,24 @@ def test_values_left_in_the_browser_by_a_failed_save_come_back_and_are_saved(dem
     expect(page.locator("textarea[name=goal_achieved]")).to_have_value("只在本机的内容")
     expect(page.locator("#autosave")).to_have_text(SAVED)
     assert kunnan().goal_achieved == "只在本机的内容"
+
+
+def test_an_autosave_after_someone_else_saved_says_so_and_overwrites_nothing(demo, live_server, browser):
+    assessment = kunnan()
+    colleague = User.objects.create_user("xinzhou2", password="colleague-pass-1", first_name="新洲同事")
+    Membership.objects.create(user=colleague, department=assessment.department, role=Membership.Role.FILLER)
+    first = open_signed_in(browser, live_server.url, f"/assessments/{assessment.pk}/edit/goals/",
+                           "xinzhou2", "colleague-pass-1")
+    second = open_signed_in(browser, live_server.url, f"/assessments/{assessment.pk}/edit/goals/")
+    first.fill("textarea[name=goal_expected]", "第一个页面的内容")
+    expect(first.locator("#autosave")).to_have_text(SAVED)
+    second.fill("textarea[name=goal_expected]", "第二个页面的内容")
+    status = second.locator("#autosave")
+    expect(status).to_contain_text("未能保存：此表已被新洲同事修改")
+    expect(status).to_contain_text("您的保存未写入")
+    assert kunnan().goal_expected == "第一个页面的内容"
+    # Autosave stops there; the 保存 button shows the other person's changes beside what was typed.
+    second.click("button[value=stay]")
+    expect(second.locator("#conflict")).to_contain_text("第一个页面的内容")
+    expect(second.locator("textarea[name=goal_expected]")).to_have_value("第二个页面的内容")
+    assert kunnan().goal_expected == "第一个页面的内容"

@@ -1,9 +1,11 @@
 """Autosave and saves posted after the session expired: nothing typed is lost, nothing locked changes."""
 import pytest
+from django.contrib.auth.models import User
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 
+from assessments import services
 from assessments.models import Assessment, AssessmentEvent
 from tests.helpers import signed_in
 from tests.web.test_wizard import KUNNAN_ROWS, budget_post, indicator_post, new_project, step_url
@@ -184,3 +186,18 @@ def test_an_autosave_without_the_version_it_was_typed_on_is_refused(demo):
     response = client.post(autosave_url(assessment, "goals"), {"goal_expected": "x"})
     assert response.status_code == 400 and "版本" in response.json()["message"]
     assert Assessment.objects.get(pk=assessment.pk).goal_expected == ""
+
+
+def test_a_reply_sent_in_place_after_the_session_expired_is_401_json_not_the_sign_in_page(demo):
+    assessment = Assessment.objects.get(project__name="劳模慰问")
+    services.assessment_submit(assessment=assessment, user=User.objects.get(username="xinzhou"))
+    services.assessment_return(assessment=assessment, user=User.objects.get(username="czj_reviewer"), comment="请补充")
+    comment = assessment.comments.get()
+    client = signed_in("xinzhou", "demo-xinzhou-2024")
+    Session.objects.all().delete()
+    url = reverse("comment_reply", args=[assessment.pk, comment.pk])
+    response = client.post(url, {"reply": "已补充"}, HTTP_X_REQUESTED_WITH="fetch")
+    assert response.status_code == 401 and "登录已过期" in response.json()["error"]
+    assert client.post(url, {"reply": "已补充"})["Location"].startswith(reverse("login"))  # a plain form: sign in
+    comment.refresh_from_db()
+    assert comment.reply == ""
