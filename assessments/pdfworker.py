@@ -232,3 +232,10 @@ def render_each_to_file(htmls: list[str], paths: list[str], *, static_url: str, 
     for data, path in zip(render_many(htmls, static_url=static_url, roots=roots, font_dir=font_dir), paths):
         Path(path).write_bytes(data)
     return len(paths), os.getpid()
+
+
+def warm_up(*, static_url: str, roots: list[str], font_dir=None) -> int:
+    """Import WeasyPrint and load the faces now, so the first real download does not wait for it."""
+    render('<p style="font-family: \'Noto Serif CJK SC\'">预热 <b style="font-family: \'Noto Sans CJK SC\'">预热</b></p>',
+           static_url=static_url, roots=roots, font_dir=font_dir)
+    return os.getpid()

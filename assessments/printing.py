@@ -100,6 +100,14 @@ def _renderers():
     return _pool
 
 
+def warm_renderers() -> None:
+    """Start this process's renderers and have them load WeasyPrint and the faces (gunicorn calls it)."""
+    if settings.PDF_RENDERER_PROCESSES:
+        pool = _renderers()
+        for _ in range(settings.PDF_RENDERER_PROCESSES):
+            pool.submit(pdfworker.warm_up, **pdf_options())  # not waited for: the worker serves pages at once
+
+
 def _layout_fingerprint() -> str:
     """A digest of the code that draws a PDF: a new release of the layout makes new cached files."""
     global _fingerprint
