@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0009_publish_figures_and_publication'),
+        ('assessments', '0010_print_outline'),
     ]
 
     operations = [
