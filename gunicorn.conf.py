@@ -19,3 +19,10 @@ accesslog = "-"
 # Chosen over a second gunicorn pool for downloads because it needs no routing in the proxy and
 # works the same behind any load balancer; approved forms' PDFs are files after the first render.
 control_socket_disable = True  # gunicorn 27 would otherwise create ~/.gunicorn/
+
+
+def post_worker_init(worker):
+    """Start the worker's PDF renderer now, so that the first download finds it warm."""
+    from assessments import printing
+
+    printing.warm_renderers()

@@ -28,15 +28,8 @@ def needs_measuring(layout) -> bool:
 
 def row_pages(html, *, static_url, roots) -> dict[str, list[int]]:
     """Lay out ``html`` and return, for each row marked data-r, the pages it is printed on."""
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
-
-    class StaticOnlyFetcher(URLFetcher):
-        def fetch(self, url, headers=None):
-            return super().fetch(pdfworker.resolve_static(url, static_url=static_url, roots=roots).as_uri(), headers)
-
-    document = HTML(string=html, base_url=static_url,
-                    url_fetcher=StaticOnlyFetcher(allowed_protocols=["file"])).render()
+    # The renderer's own font configuration, kept per process: a new one per layout re-reads the faces.
+    document = pdfworker.layout_document(html, static_url=static_url, roots=roots)
     pages: dict[str, list[int]] = {}
     for number, page in enumerate(document.pages):
         stack = [page._page_box]

@@ -164,6 +164,30 @@ def _font_setup(font_dir):
     return _fonts[font_dir]
 
 
+def layout_document(html: str, *, static_url: str, roots: list[str], font_dir=None):
+    """Lay out ``html`` with this process's font configuration; return WeasyPrint's Document (its pages)."""
+    from weasyprint import HTML
+
+    font_dir = str(font_dir) if font_dir else None
+    with _lock:
+        config, stylesheet, css = _font_setup(font_dir)
+        return HTML(string=prefer_prepared(html, css), base_url=static_url,
+                    url_fetcher=_fetcher(static_url, roots, font_dir)).render(
+            stylesheets=[stylesheet] if stylesheet else [], font_config=config)
+
+
+def _fetcher(static_url, roots, font_dir):
+    from weasyprint.urls import URLFetcher
+
+    class StaticOnlyFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if font_dir and url.startswith("file://") and Path(url[7:]).parent == Path(font_dir):
+                return super().fetch(url, headers)  # a prepared face
+            return super().fetch(resolve_static(url, static_url=static_url, roots=roots).as_uri(), headers)
+
+    return StaticOnlyFetcher(allowed_protocols=["file"])
+
+
 def render(html: str, *, static_url: str, roots: list[str], font_dir=None) -> bytes:
     return render_many([html], static_url=static_url, roots=roots, font_dir=font_dir)[0]
 
@@ -177,17 +201,9 @@ def render_many(htmls: list[str], *, static_url: str, roots: list[str], font_dir
     returned: ``(pdf, [pages per source])``.
     """
     from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
 
     font_dir = str(font_dir) if font_dir else None
-
-    class StaticOnlyFetcher(URLFetcher):
-        def fetch(self, url, headers=None):
-            if font_dir and url.startswith("file://") and Path(url[7:]).parent == Path(font_dir):
-                return super().fetch(url, headers)  # a prepared face
-            return super().fetch(resolve_static(url, static_url=static_url, roots=roots).as_uri(), headers)
-
-    fetcher = StaticOnlyFetcher(allowed_protocols=["file"])
+    fetcher = _fetcher(static_url, roots, font_dir)
     with _lock:
         config, stylesheet, css = _font_setup(font_dir)
         extra = [stylesheet] if stylesheet else []
@@ -232,3 +248,10 @@ def render_each_to_file(htmls: list[str], paths: list[str], *, static_url: str, 
     for data, path in zip(render_many(htmls, static_url=static_url, roots=roots, font_dir=font_dir), paths):
         Path(path).write_bytes(data)
     return len(paths), os.getpid()
+
+
+def warm_up(*, static_url: str, roots: list[str], font_dir=None) -> int:
+    """Import WeasyPrint and load the faces now, so the first real download does not wait for it."""
+    render('<p style="font-family: \'Noto Serif CJK SC\'">预热 <b style="font-family: \'Noto Sans CJK SC\'">预热</b></p>',
+           static_url=static_url, roots=roots, font_dir=font_dir)
+    return os.getpid()

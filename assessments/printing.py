@@ -155,6 +155,14 @@ def _renderers():
     return _pool
 
 
+def warm_renderers() -> None:
+    """Start this process's renderers and have them load WeasyPrint and the faces (gunicorn calls it)."""
+    if settings.PDF_RENDERER_PROCESSES:
+        pool = _renderers()
+        for _ in range(settings.PDF_RENDERER_PROCESSES):
+            pool.submit(pdfworker.warm_up, **pdf_options())  # not waited for: the worker serves pages at once
+
+
 def _layout_fingerprint() -> str:
     """A digest of the code that draws a PDF: a new release of the layout makes new cached files."""
     global _fingerprint
@@ -176,8 +184,24 @@ def approved_pdf_path(*, assessment) -> Path | None:
     """Where an approved revision's PDF is kept (under MEDIA_ROOT); None for a form still changing."""
     if assessment.status != assessment.Status.APPROVED:
         return None
-    name = f"{assessment.pk}-r{assessment.revision}-v{assessment.version}-{_layout_fingerprint()}.pdf"
-    return Path(settings.MEDIA_ROOT) / "approved-pdf" / name
+    name = f"{assessment.pk}-r{assessment.revision}-v{assessment.version}-{_layout_fingerprint()}"
+    if assessment.kind == assessment.Kind.DEPARTMENT:
+        name += f"-{_department_inputs(assessment)}"
+    return Path(settings.MEDIA_ROOT) / "approved-pdf" / f"{name}.pdf"
+
+
+def _department_inputs(assessment) -> str:
+    """A digest of what an F2 prints besides itself: its year's project forms and its base data (layout_for)."""
+    import hashlib
+
+    from assessments.models import Assessment, DepartmentBaseData
+
+    projects = list(Assessment.objects.filter(department_id=assessment.department_id,
+                                              fiscal_year_id=assessment.fiscal_year_id, kind=Assessment.Kind.PROJECT)
+                    .order_by("pk").values_list("pk", "version"))
+    base = list(DepartmentBaseData.objects.filter(department_id=assessment.department_id,
+                                                  fiscal_year_id=assessment.fiscal_year_id).values_list("pk", "updated_at"))
+    return hashlib.sha256(repr((projects, base)).encode()).hexdigest()[:10]
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

@@ -332,7 +332,6 @@ def execution_score(
 # ---------------------------------------------------------------------------------------------
 # §3.2 Indicator scores, §3.3 deviation, §3.4 reasons
 # ---------------------------------------------------------------------------------------------
-@lru_cache(maxsize=65_536)  # pure, and its result is rounded to 2 places whatever the inputs' scale
 def quantitative_score(comparator: str, target: Decimal, actual: Decimal, weight: Decimal) -> Decimal:
     """Return the score of a ≥ / ≤ / = indicator, capped to [0, W], 2 decimals (RULES §3.2)."""
     a, b, w = target, actual, weight
@@ -370,7 +369,6 @@ def share_in_band(band: str, share: Decimal) -> bool:
     return low <= share < high or (high_included and share == high)
 
 
-@lru_cache(maxsize=65_536)  # pure on immutable Targets
 def deviation(target: Target, actual: Target | None) -> str:
     """Return 偏差情况 exactly as the official form prints it (RULES §3.3); "" when no actual."""
     if actual is None:

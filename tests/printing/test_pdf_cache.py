@@ -67,3 +67,13 @@ def test_downloads_can_render_in_a_renderer_process(demo, media, settings):
         if printing._pool is not None:
             printing._pool.shutdown()
             printing._pool = None
+
+
+def test_a_department_forms_kept_pdf_follows_the_project_forms_it_prints(demo, media):
+    """An F2 prints its year's project results too: a change to one of them makes a new file."""
+    department_form = Assessment.objects.get(department__name="石家庄市总工会", kind=Assessment.Kind.DEPARTMENT)
+    assert department_form.status == Assessment.Status.APPROVED
+    before = printing.approved_pdf_path(assessment=department_form)
+    project = Assessment.objects.get(project__name="专项业务培训费")
+    Assessment.objects.filter(pk=project.pk).update(version=project.version + 1)  # as any write does
+    assert printing.approved_pdf_path(assessment=department_form) != before

@@ -92,3 +92,14 @@ def test_the_health_check_touches_no_database(client):
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/healthz")
     assert response.status_code == 200 and response.content == b"ok" and len(queries) == 0
+
+
+def test_the_benchmarks_trivial_view_needs_a_session_and_costs_only_the_session_and_the_user(demo):
+    """/ping is the floor bench/bench_pages.py compares every page with."""
+    from django.test import Client
+
+    assert Client().get("/ping").status_code == 302  # signed in only
+    filler = signed_in("xinzhou", "demo-xinzhou-2024")
+    with CaptureQueriesContext(connection) as queries:
+        response = filler.get("/ping")
+    assert response.status_code == 200 and response.content == b"xinzhou" and len(queries) == 2
