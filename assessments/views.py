@@ -127,8 +127,8 @@ def _detail_sections(request, assessment, document, evaluation, perms, with_atta
                 for k, f in (("deviation_reasons", "deviation_reasons"), ("improvements", "improvements"))
                 if assessment.kind != Assessment.Kind.TARGETS or document.analysis.get(k)]
     return {
-        "particulars": particulars, "goals": goals,
-        "goals_title": _("年度总体目标") if assessment.kind == Assessment.Kind.PROJECT else _("中长期目标与年度目标"), "profile": profile, "analysis": analysis,
+        "particulars": particulars, "goals": goals, "profile": profile, "analysis": analysis,
+        "goals_title": _("年度总体目标") if assessment.kind == Assessment.Kind.PROJECT else _("中长期目标与年度目标"),
         "report": list(document.report.items()), "key_tasks": document.key_tasks,
         "indicator_rows": [(row, result, by_row.get(i, []))
                            for i, (row, result) in enumerate(zip(document.indicators, evaluation.indicators))],
