@@ -1,4 +1,5 @@
 """Pages. Every object is fetched through a scoped queryset, so a foreign id is a 404."""
+import datetime
 import json
 from pathlib import Path
 from urllib.parse import urlencode
@@ -14,7 +15,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from assessments import access, interchange, printing, rules, selectors, services, wizard
+from assessments import access, entry, interchange, labels, printing, rules, selectors, services, wizard
 from assessments.errors import AppError
 from assessments.models import (
     Assessment,
@@ -37,6 +38,7 @@ def home(request):
         "assessments": page.object_list, "page": page, "query": urlencode({"year": year} if year.isdigit() else {}),
         "years": years, "year": year,
         "departments": departments[:DEPARTMENTS_SHOWN], "department_count": departments.count(),
+        # A reviewer fills for no department: no 新建自评表 that would dead-end.
     })
 
 
@@ -212,7 +214,7 @@ def assessment_new(request):
             return redirect("assessment_edit", pk=assessment.pk)
     return render(request, "assessments/new.html", {
         "departments": departments, "kinds": Assessment.Kind.choices, "errors": errors, "post": request.POST,
-        "default_year": request.POST.get("year") or "",
+        "default_year": request.POST.get("year") or str(datetime.date.today().year),
     })
 
 
@@ -236,11 +238,12 @@ def _state(assessment, step, post=None):
     else:
         raw = wizard.saved_raw(assessment, document, step)
     evaluation = rules.evaluate(document.form(), assessment.rules_scheme())
-    issues = list(evaluation.errors) + list(evaluation.problems) + (data.errors if data else [])
+    issues = entry.one_message_per_problem(data.errors if data else [],
+                                           list(evaluation.errors) + list(evaluation.problems))
     return raw, document, evaluation, issues
 
 
-def _row_view(step, raw, evaluation, issues):
+def _row_view(step, raw, evaluation, issues, assessment=None, scheme=None):
     rows = []
     for i, values in enumerate(raw.get("rows", [])):
         prefix = f"{step.rows}[{i}]"
@@ -258,8 +261,14 @@ def _row_view(step, raw, evaluation, issues):
                   and values.get(col.name) == previous.get(col.name)
                   and (col.name == "level1" or values.get("level1") == previous.get("level1"))}
                  for col in step.columns]
-        rows.append({"index": i, "path": prefix, "cells": cells, "issues": row_issues.get("_row", []), "result": result,
-                     "budget": budget})
+        hidden = entry.hidden_cells(assessment, step, values, result, scheme) if assessment is not None else set()
+        anchor = labels.anchor(prefix)
+        for cell in cells:
+            cell["hidden"] = cell["col"].name in hidden
+            cell["id"] = f"{anchor}-{cell['col'].name}"
+        rows.append({"index": i, "number": i + 1, "anchor": anchor, "path": prefix, "cells": cells,
+                     "issues": row_issues.get("_row", []), "result": result, "budget": budget, "hidden": sorted(hidden),
+                     "reason_missing": bool(row_issues.get("reason")) and bool(result and result.reason_required)})
     return rows
 
 
@@ -339,35 +348,64 @@ def assessment_step(request, pk, step):
 
 def _render_step(request, assessment, steps, current, post=None, conflict=None, status=None):
     raw, document, evaluation, issues = _state(assessment, current, post=post)
-    problems = []
-    step_of_path = {s.rows: s.key for s in steps if s.is_rows}
-    step_of_path.update({"analysis": "analysis", "component_scores": "components"})
-    for issue in issues:
-        head = issue.path.split("[")[0].split(".")[0]
-        problems.append({"path": issue.path, "message": issue.message, "step": step_of_path.get(head, current.key)})
+    scheme = assessment.rules_scheme()
+    all_comments = entry.comment_list(assessment, steps, assessment.comments.select_related("author"))
+    comments = [c for c in all_comments if c["step"] in (None, current.key)]
+    if current.is_rows and not raw.get("rows") and current.rows == "report":
+        raw = {"rows": [{"title": t, "text": ""} for t in wizard.report_outline(scheme)]}
+    columns = entry.shown_columns(assessment, current, raw.get("rows", []), scheme) if current.is_rows else []
+    template_hidden = entry.hidden_cells(assessment, current, {}, None, scheme) if current.is_rows else set()
+    rows = _row_view(current, raw, evaluation, issues, assessment, scheme) if current.is_rows else []
+    for row in rows:
+        row["cells"] = [c for c in row["cells"] if c["col"] in columns]
+        row["comments"] = [c for c in comments if c["comment"].path == row["path"] and c["open"]]
+        if current.rows == "report":
+            row["words"] = wizard.word_count(raw["rows"][row["index"]].get("text", ""))
+        for c in row["comments"]:
+            c["beside_row"] = True
+    if conflict is not None:
+        for change in conflict.changes:
+            change["where"] = labels.describe(change["path"], kind=assessment.kind, steps=steps)
+            for key in ("before", "after"):
+                if change[key] is not None:
+                    change[key] = labels.display_value(change["path"], change[key])
+    is_scored = entry.scored(assessment, scheme)
+    field_issues = {}
+    for issue in issues if not current.is_rows else []:
+        field_issues.setdefault(issue.path, issue.message)
     return render(request, "assessments/wizard.html", {
-        "assessment": assessment, "steps": steps, "step": current, "raw": raw,
-        "rows": _row_view(current, raw, evaluation, issues) if current.is_rows else [],
-        "field_issues": {i.path: i.message for i in issues if not current.is_rows},
-        "figures": _figures(evaluation), "evaluation": evaluation, "problems": problems,
-        "library": wizard_library() if current.rows == "indicators" else [],
-        "conflict": conflict, "comments": _comments_for(assessment, current),
+        "assessment": assessment, "steps": steps, "step": current, "raw": raw, "columns": columns,
+        "template_hidden": template_hidden, "rows": rows,
+        "colspan": 2 + len(columns) + (1 if current.rows == "budget" and not assessment.kind == rules.KIND_TARGETS else 0) + (
+            (1 + is_scored + (assessment.kind != rules.KIND_TARGETS)) if current.rows == "indicators" else 0),
+        "field_issues": field_issues,
+        "fields": [{"col": col, "value": raw.get(col.name, ""),
+                    "issue": field_issues.get(col.name) or field_issues.get(f"analysis.{col.name}")}
+                   for col in current.fields],
+        "figures": _figures(evaluation), "evaluation": evaluation,
+        "problems": entry.problem_list(assessment, steps, issues),
+        "library": wizard_library(assessment.kind) if current.rows == "indicators" else [],
+        "conflict": conflict, "comments": comments, "all_comments": all_comments,
+        "open_comments": [c for c in all_comments if c["open"]],
+        "unanswered_comments": [c for c in all_comments if c["unanswered"]],
+        "comment_badges": entry.open_comments_by_step(all_comments),
+        "scored": is_scored, "is_targets": assessment.kind == rules.KIND_TARGETS,
+        "totals": _totals(current, evaluation, scored=is_scored),
     }, status=status or (409 if conflict else 200))
 
 
-def _comments_for(assessment, step):
-    """Return the reviewers' comments shown on a step: the whole form's, the step's and its rows'."""
-    out = []
-    for comment in assessment.comments.select_related("author"):
-        if comment.path in ("", f"step:{step.key}") or (step.rows and comment.path.startswith(step.rows + "[")):
-            out.append(comment)
-    return out
+def _totals(step, evaluation, *, scored):
+    """Return the 合计 row of the indicator table as the official table prints it (from rules.py)."""
+    if step.rows != "indicators" or not scored:
+        return None
+    return {"weight": rules.format_decimal(evaluation.indicator_weight_total) or "",
+            "score": rules.format2(evaluation.indicator_score_total) or ""}
 
 
-def wizard_library():
+def wizard_library(kind=None):
     from assessments import library
 
-    return library.COMMON_INDICATORS
+    return library.indicators_for(kind)
 
 
 @login_required
@@ -380,24 +418,31 @@ def assessment_live(request, pk, step):
         raise Http404
     raw, document, evaluation, issues = _state(assessment, current, post=request.POST)
     rows = []
+    scheme = assessment.rules_scheme()
     if current.is_rows:
-        for row in _row_view(current, raw, evaluation, issues):
+        for row in _row_view(current, raw, evaluation, issues, assessment, scheme):
             result, budget = row["result"], row["budget"]
-            entry = {"issues": {c["col"].name: c["issues"] for c in row["cells"] if c["issues"]}}
+            out = {"issues": {c["col"].name: c["issues"] for c in row["cells"] if c["issues"]},
+                   "hidden": row["hidden"], "reason_missing": row["reason_missing"]}
+            if current.rows == "report":
+                out["words"] = wizard.word_count(raw["rows"][row["index"]].get("text", ""))
             if result is not None:
                 target = result.target
-                entry.update({
+                out.update({
                     "parsed": "" if target is None else (target.comparator if target.is_qualitative
                                                           else f"{target.comparator}{rules.format_decimal(target.value)}{target.unit}"),
                     "score": rules.format2(result.score) or "", "deviation": result.deviation,
                     "reason_required": result.reason_required,
                 })
             if budget is not None:
-                entry.update({"rate": "—" if budget.rate is None else f"{rules.format2(budget.rate)}%"})
-            rows.append(entry)
+                out.update({"rate": "—" if budget.rate is None else f"{rules.format2(budget.rate)}%",
+                            "adjusted": rules.format_decimal(budget.adjusted) or ""})
+            rows.append(out)
     return JsonResponse({
         "figures": _figures(evaluation), "rows": rows,
-        "issues": [{"path": i.path, "message": i.message} for i in issues],
+        "totals": _totals(current, evaluation, scored=entry.scored(assessment, scheme)),
+        "issues": [{"path": i.path, "message": i.message,
+                    "where": labels.describe(i.path, kind=assessment.kind)} for i in issues],
         "fields": {i.path: i.message for i in issues if not current.is_rows},
     })
 
@@ -490,7 +535,7 @@ def indicators_import(request, pk):
                 shown = [c for c in step.columns if c.name in preview.columns]
                 context["shown_columns"] = shown
                 context["rows"] = [
-                    {"sheet_row": n, "cells": [raw.get(c.name, "") for c in shown],
+                    {"sheet_row": n, "cells": [labels.display_value(c.name, raw.get(c.name, "")) for c in shown],
                      "result": preview.scores[i] if i < len(preview.scores) else None,
                      "issues": preview.issues_at(n)}
                     for i, (n, raw) in enumerate(zip(preview.sheet_rows, preview.raw_rows))]
@@ -608,7 +653,13 @@ def comment_reply(request, pk, comment_pk):
         services.comment_reply(comment=comment, user=request.user,
                                text=wizard.clean_text(request.POST.get("reply", "")))
     except AppError as exc:
+        if request.headers.get("X-Requested-With") == "fetch":
+            return JsonResponse({"error": str(exc)}, status=409)
         messages.error(request, str(exc))
+    if request.headers.get("X-Requested-With") == "fetch":
+        # Answered in place: the filer stays on the page with whatever they were typing.
+        comment.refresh_from_db()
+        return JsonResponse({"reply": comment.reply})
     return redirect(request.META.get("HTTP_REFERER") or reverse_lazy("assessment_edit", kwargs={"pk": pk}))
 
 

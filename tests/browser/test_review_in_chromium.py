@@ -33,7 +33,7 @@ def test_submit_return_on_a_row_fix_resubmit_see_the_difference_and_approve(demo
     expect(reviewer.locator(".success")).to_have_text("已退回修改。")
 
     filler.goto(f"{base}/assessments/{assessment.pk}/edit/indicators/")
-    expect(filler.locator("#indicators\\[0\\] .comment")).to_contain_text("慰问人数请按实际填写")
+    expect(filler.locator('[data-comment-for="indicators-1"] .comment')).to_contain_text("慰问人数请按实际填写")
     first = filler.locator("#rows tbody tr").first
     first.locator("[name=actual]").fill("105人")
     first.locator("[name=reason]").fill("实际慰问 105 人")
