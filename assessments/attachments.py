@@ -122,8 +122,14 @@ def inspect(upload) -> Kind:
 
 
 def row_label(attachment) -> str:
-    """Where the attachment belongs, as the form prints it."""
+    """Where the attachment belongs, as the form prints it (e.g. 绩效指标第 3 行“帮扶人数”)."""
     if attachment.row is None:
         return _("整张表")
-    label = _("绩效指标第 %(n)s 行") % {"n": attachment.row + 1}
-    return f"{label}“{attachment.row_name}”" if attachment.row_name else label
+    return indicator_row_label(attachment.assessment.kind, attachment.row, attachment.row_name)
+
+
+def indicator_row_label(kind: str, row: int, name: str = "") -> str:
+    from assessments import labels
+
+    label = labels.describe(f"indicators[{row}]", kind=kind)
+    return f"{label}“{name}”" if name else label

@@ -74,24 +74,18 @@ def assessment_detail(request, pk):
     })
 
 
-def _change_label(path, kind):
-    """Name a changed field as the form prints it (``labels.describe`` once it exists), else its path."""
-    try:
-        from assessments.labels import describe
-    except ImportError:
-        return path
-    try:
-        return describe(path, kind=kind)
-    except Exception:  # a path the labeller does not know is still shown, by its path
-        return path
-
-
 def _marked_changes(assessment):
-    """The changes since the last return, each with the new text and its insertions/deletions marked."""
-    from assessments import textdiff
+    """The changes since the last return, each named as the form prints it, with the new text and
+    its insertions and deletions marked (codes such as a band shown as their printed words)."""
+    from assessments import labels, textdiff
 
-    return [{**c, "label": _change_label(c["path"], assessment.kind), "marked": textdiff.mark(c["before"], c["after"])}
-            for c in services.changes_since_return(assessment)]
+    out = []
+    for change in services.changes_since_return(assessment):
+        path = change["path"]
+        before, after = labels.display_value(path, change["before"]), labels.display_value(path, change["after"])
+        out.append({**change, "label": labels.describe(path, kind=assessment.kind),
+                    "marked": textdiff.mark(before, after), "before_shown": before})
+    return out
 
 
 def _detail_sections(request, assessment, document, evaluation, perms, with_attachments=True):
@@ -134,6 +128,8 @@ def _detail_sections(request, assessment, document, evaluation, perms, with_atta
         "report": list(document.report.items()), "key_tasks": document.key_tasks,
         "indicator_rows": [(row, result, by_row.get(i, []))
                            for i, (row, result) in enumerate(zip(document.indicators, evaluation.indicators))],
+        "attachment_rows": [(i, attachments.indicator_row_label(assessment.kind, i, row.name))
+                            for i, row in enumerate(document.indicators)] if with_attachments else [],
         "attachments": items, "can_attach": with_attachments and perms.can_attach(),
         "attachment_accept": attachments.ACCEPT_ATTRIBUTE, "attachment_limit_mb": attachments.limit_mb(),
         "attachment_types": attachments.ACCEPTED,

@@ -183,3 +183,16 @@ def test_a_foreign_attachment_is_a_404(demo):
     # A reviewer's delete of a filer's attachment is a 404 as well.
     assert reviewer().post(reverse("attachment_delete", args=[form.pk, item.pk])).status_code == 404
     assert Attachment.objects.count() == 1
+
+
+def test_a_row_is_named_as_its_form_prints_it_and_a_missing_row_is_refused(demo):
+    suzhou = signed_in("suzhou", "demo-suzhou-2024")
+    form = Assessment.objects.get(department__name="苏州市总工会", kind=Assessment.Kind.DEPARTMENT)
+    first = form.indicators.order_by("order").first()
+    page = detail(suzhou, form)
+    assert f"部门整体自评表第 1 行“{first.name}”" in page  # the row choice in the upload form
+    upload(suzhou, form, "说明.pdf", PDF, row="0")
+    assert f"部门整体自评表第 1 行“{first.name}”：说明.pdf" in AssessmentEvent.objects.latest("pk").comment
+    response = upload(suzhou, form, "说明.pdf", PDF, row="999")
+    assert "部门整体自评表第 1000 行不存在" in suzhou.get(response.url).content.decode()
+    assert Attachment.objects.count() == 1
