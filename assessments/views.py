@@ -107,8 +107,9 @@ def _detail_sections(request, assessment, document, evaluation, perms, with_atta
             (_("实施单位"), project.implementing_unit), (_("项目类别"), project.category),
             (_("项目属性"), project.attribute), (_("项目类型"), project.type)]
     filled = document.filled_by or {}
+    date = filled.get("date")
     particulars += [(_("填报人"), filled.get("name")), (_("联系电话"), filled.get("phone")),
-                    (_("填报日期"), filled.get("date"))]
+                    (_("填报日期"), date.isoformat() if hasattr(date, "isoformat") else date)]
     goal_fields = {"expected": "goal_expected", "achieved": "goal_achieved", "long_term": "goal_long_term",
                    "annual": "goal_annual"}
     # The goals the kind's form has (the department self-assessment has none), and any other present.

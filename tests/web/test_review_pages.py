@@ -43,7 +43,7 @@ def test_the_detail_page_shows_particulars_goals_analysis_and_everything_the_pri
 
     jiangmen = Assessment.objects.get(department__name="江门市总工会", kind=Assessment.Kind.DEPARTMENT)
     basic = page_of(reviewer(), "assessment_detail", jiangmen.pk).split('id="basic"')[1].split("</dl>")[0]
-    assert "甘宝玲" in basic and "0750-3276289" in basic and "2023" in basic
+    assert "甘宝玲" in basic and "0750-3276289" in basic and "2023-03-31" in basic
 
 
 def test_changes_since_return_are_marked_inside_the_text_and_escaped(demo):
