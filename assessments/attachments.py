@@ -13,6 +13,7 @@ import zipfile
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from assessments.errors import AppError
@@ -112,8 +113,9 @@ def inspect(upload) -> Kind:
     if size <= 0:
         raise AttachmentRefused(_("“%(name)s”是空文件。") % {"name": name})
     if size > settings.ATTACHMENT_MAX_BYTES:
-        raise AttachmentRefused(_("“%(name)s”过大（%(size).1f MB）：上限为 %(limit).1f MB。")
-                                % {"name": name, "size": size / 2**20, "limit": limit_mb()})
+        raise AttachmentRefused(_("“%(name)s”过大（%(size)s）：上限为 %(limit)s。")
+                                % {"name": name, "size": filesizeformat(size),
+                                   "limit": filesizeformat(settings.ATTACHMENT_MAX_BYTES)})
     kind = detect(upload)
     if kind is None:
         raise AttachmentRefused(_("“%(name)s”的内容不是可接受的文件类型。可上传：%(accepted)s。")

@@ -889,13 +889,13 @@ def _attachable(request, pk):
 @login_required
 @require_POST
 def attachment_upload(request, pk):
-    from assessments import attachments
+    from django.template.defaultfilters import filesizeformat
 
     assessment = _attachable(request, pk)
     anchor = "#attachments"
     # Refuse an oversized body before Django spools it to disk.
     if int(request.META.get("CONTENT_LENGTH") or 0) > settings.ATTACHMENT_MAX_BYTES + 65536:
-        messages.error(request, _("文件过大：上限为 %(limit).1f MB。") % {"limit": attachments.limit_mb()})
+        messages.error(request, _("文件过大：上限为 %(limit)s。") % {"limit": filesizeformat(settings.ATTACHMENT_MAX_BYTES)})
         return redirect(reverse("assessment_detail", args=[pk]) + anchor)
     upload = request.FILES.get("file")
     row_text = request.POST.get("row", "")

@@ -131,7 +131,11 @@ def test_a_file_over_the_limit_is_refused_with_the_limit_named(demo, settings):
     client = filer()
     response = upload(client, kunnan(), "大文件.pdf", PDF + b"0" * 2048)
     page = client.get(response.url).content.decode()
-    assert "过大" in page and "MB" in page
+    assert "“大文件.pdf”过大（2.1\xa0KB）：上限为 1.0\xa0KB。" in page
+    assert not Attachment.objects.exists()
+    # A body far over the limit is refused before it is read at all.
+    response = upload(client, kunnan(), "很大.pdf", PDF + b"0" * 200_000)
+    assert "文件过大：上限为 1.0\xa0KB。" in client.get(response.url).content.decode()
     assert not Attachment.objects.exists()
 
 
