@@ -45,10 +45,6 @@ ACCEPT_ATTRIBUTE = ".pdf,.png,.jpg,.jpeg,.docx,.xlsx,.doc,.xls"
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-def limit_mb() -> float:
-    return settings.ATTACHMENT_MAX_BYTES / 2**20
-
-
 def _ole_kind(head: bytes, upload) -> Kind | None:
     """Tell a Word from an Excel compound file by the stream names in its directory."""
     upload.seek(0)

@@ -132,7 +132,7 @@ def _detail_sections(request, assessment, document, evaluation, perms, with_atta
         "attachment_rows": [(i, attachments.indicator_row_label(assessment.kind, i, row.name))
                             for i, row in enumerate(document.indicators)] if with_attachments else [],
         "attachments": items, "can_attach": with_attachments and perms.can_attach(),
-        "attachment_accept": attachments.ACCEPT_ATTRIBUTE, "attachment_limit_mb": attachments.limit_mb(),
+        "attachment_accept": attachments.ACCEPT_ATTRIBUTE, "attachment_limit": settings.ATTACHMENT_MAX_BYTES,
         "attachment_types": attachments.ACCEPTED,
     }
 
