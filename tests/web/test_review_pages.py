@@ -113,8 +113,8 @@ def test_each_role_sees_only_the_navigation_it_can_use(demo):
     reviewer_home = page_of(reviewer(), "home")
     assert reverse("review_desk") in reviewer_home and "审核工作台" in reviewer_home
     assert reverse("assessment_new") not in reviewer_home and "新建自评表" not in reviewer_home
-    # Nor does the address lead to a form that dead-ends at 请选择部门.
-    assert reviewer().get(reverse("assessment_new")).status_code == 404
+    # Nor does the address lead to a form that dead-ends at 请选择部门: it says why there is none.
+    assert "您没有可以填报的部门" in reviewer().get(reverse("assessment_new")).content.decode()
 
 
 def test_the_timeline_names_each_upload_and_deletion(demo, settings, tmp_path, django_capture_on_commit_callbacks):
