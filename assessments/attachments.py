@@ -13,6 +13,7 @@ import zipfile
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from assessments.errors import AppError
@@ -42,10 +43,6 @@ ACCEPTED = "PDF、PNG、JPEG、Word（.docx/.doc）、Excel（.xlsx/.xls）"
 ACCEPT_ATTRIBUTE = ".pdf,.png,.jpg,.jpeg,.docx,.xlsx,.doc,.xls"
 
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-
-
-def limit_mb() -> float:
-    return settings.ATTACHMENT_MAX_BYTES / 2**20
 
 
 def _ole_kind(head: bytes, upload) -> Kind | None:
@@ -112,8 +109,9 @@ def inspect(upload) -> Kind:
     if size <= 0:
         raise AttachmentRefused(_("“%(name)s”是空文件。") % {"name": name})
     if size > settings.ATTACHMENT_MAX_BYTES:
-        raise AttachmentRefused(_("“%(name)s”过大（%(size).1f MB）：上限为 %(limit).1f MB。")
-                                % {"name": name, "size": size / 2**20, "limit": limit_mb()})
+        raise AttachmentRefused(_("“%(name)s”过大（%(size)s）：上限为 %(limit)s。")
+                                % {"name": name, "size": filesizeformat(size),
+                                   "limit": filesizeformat(settings.ATTACHMENT_MAX_BYTES)})
     kind = detect(upload)
     if kind is None:
         raise AttachmentRefused(_("“%(name)s”的内容不是可接受的文件类型。可上传：%(accepted)s。")
@@ -122,8 +120,14 @@ def inspect(upload) -> Kind:
 
 
 def row_label(attachment) -> str:
-    """Where the attachment belongs, as the form prints it."""
+    """Where the attachment belongs, as the form prints it (e.g. 绩效指标第 3 行“帮扶人数”)."""
     if attachment.row is None:
         return _("整张表")
-    label = _("绩效指标第 %(n)s 行") % {"n": attachment.row + 1}
-    return f"{label}“{attachment.row_name}”" if attachment.row_name else label
+    return indicator_row_label(attachment.assessment.kind, attachment.row, attachment.row_name)
+
+
+def indicator_row_label(kind: str, row: int, name: str = "") -> str:
+    from assessments import labels
+
+    label = labels.describe(f"indicators[{row}]", kind=kind)
+    return f"{label}“{name}”" if name else label

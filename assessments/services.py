@@ -886,7 +886,8 @@ def attachment_add(*, assessment: Assessment, user, upload, row: int | None = No
     if row is not None:
         indicator = a.indicators.filter(order=row).first() if row >= 0 else None
         if indicator is None:
-            raise attachments.AttachmentRefused(_("绩效指标第 %(n)s 行不存在") % {"n": row + 1})
+            raise attachments.AttachmentRefused(
+                _("%(row)s不存在") % {"row": attachments.indicator_row_label(a.kind, max(row, 0))})
         row_name = indicator.name[:200]
     item = Attachment(assessment=a, row=row, row_name=row_name, original_name=attachments.display_name(upload.name),
                       content_type=kind.content_type, extension=kind.extension, size=upload.size, uploaded_by=user)

@@ -77,24 +77,18 @@ def assessment_detail(request, pk):
     })
 
 
-def _change_label(path, kind):
-    """Name a changed field as the form prints it (``labels.describe`` once it exists), else its path."""
-    try:
-        from assessments.labels import describe
-    except ImportError:
-        return path
-    try:
-        return describe(path, kind=kind)
-    except Exception:  # a path the labeller does not know is still shown, by its path
-        return path
-
-
 def _marked_changes(assessment):
-    """The changes since the last return, each with the new text and its insertions/deletions marked."""
-    from assessments import textdiff
+    """The changes since the last return, each named as the form prints it, with the new text and
+    its insertions and deletions marked (codes such as a band shown as their printed words)."""
+    from assessments import labels, textdiff
 
-    return [{**c, "label": _change_label(c["path"], assessment.kind), "marked": textdiff.mark(c["before"], c["after"])}
-            for c in services.changes_since_return(assessment)]
+    out = []
+    for change in services.changes_since_return(assessment):
+        path = change["path"]
+        before, after = labels.display_value(path, change["before"]), labels.display_value(path, change["after"])
+        out.append({**change, "label": labels.describe(path, kind=assessment.kind),
+                    "marked": textdiff.mark(before, after), "before_shown": before})
+    return out
 
 
 def _detail_sections(request, assessment, document, evaluation, perms, with_attachments=True):
@@ -116,8 +110,9 @@ def _detail_sections(request, assessment, document, evaluation, perms, with_atta
             (_("实施单位"), project.implementing_unit), (_("项目类别"), project.category),
             (_("项目属性"), project.attribute), (_("项目类型"), project.type)]
     filled = document.filled_by or {}
+    date = filled.get("date")
     particulars += [(_("填报人"), filled.get("name")), (_("联系电话"), filled.get("phone")),
-                    (_("填报日期"), filled.get("date"))]
+                    (_("填报日期"), date.isoformat() if hasattr(date, "isoformat") else date)]
     goal_fields = {"expected": "goal_expected", "achieved": "goal_achieved", "long_term": "goal_long_term",
                    "annual": "goal_annual"}
     # The goals the kind's form has (the department self-assessment has none), and any other present.
@@ -132,13 +127,15 @@ def _detail_sections(request, assessment, document, evaluation, perms, with_atta
                 for k, f in (("deviation_reasons", "deviation_reasons"), ("improvements", "improvements"))
                 if assessment.kind != Assessment.Kind.TARGETS or document.analysis.get(k)]
     return {
-        "particulars": particulars, "goals": goals,
-        "goals_title": _("年度总体目标") if assessment.kind == Assessment.Kind.PROJECT else _("中长期目标与年度目标"), "profile": profile, "analysis": analysis,
+        "particulars": particulars, "goals": goals, "profile": profile, "analysis": analysis,
+        "goals_title": _("年度总体目标") if assessment.kind == Assessment.Kind.PROJECT else _("中长期目标与年度目标"),
         "report": list(document.report.items()), "key_tasks": document.key_tasks,
         "indicator_rows": [(row, result, by_row.get(i, []))
                            for i, (row, result) in enumerate(zip(document.indicators, evaluation.indicators))],
+        "attachment_rows": [(i, attachments.indicator_row_label(assessment.kind, i, row.name))
+                            for i, row in enumerate(document.indicators)] if with_attachments else [],
         "attachments": items, "can_attach": with_attachments and perms.can_attach(),
-        "attachment_accept": attachments.ACCEPT_ATTRIBUTE, "attachment_limit_mb": attachments.limit_mb(),
+        "attachment_accept": attachments.ACCEPT_ATTRIBUTE, "attachment_limit": settings.ATTACHMENT_MAX_BYTES,
         "attachment_types": attachments.ACCEPTED,
     }
 
@@ -952,13 +949,13 @@ def _attachable(request, pk):
 @login_required
 @require_POST
 def attachment_upload(request, pk):
-    from assessments import attachments
+    from django.template.defaultfilters import filesizeformat
 
     assessment = _attachable(request, pk)
     anchor = "#attachments"
     # Refuse an oversized body before Django spools it to disk.
     if (int_param(request.META.get("CONTENT_LENGTH"), low=0) or 0) > settings.ATTACHMENT_MAX_BYTES + 65536:
-        messages.error(request, _("文件过大：上限为 %(limit).1f MB。") % {"limit": attachments.limit_mb()})
+        messages.error(request, _("文件过大：上限为 %(limit)s。") % {"limit": filesizeformat(settings.ATTACHMENT_MAX_BYTES)})
         return redirect(reverse("assessment_detail", args=[pk]) + anchor)
     upload = request.FILES.get("file")
     row_text = request.POST.get("row", "")

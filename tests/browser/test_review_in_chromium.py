@@ -43,8 +43,10 @@ def test_submit_return_on_a_row_fix_resubmit_see_the_difference_and_approve(demo
 
     reviewer.goto(f"{base}/assessments/{assessment.pk}/")
     # The change is marked inside the text: the old figure struck out, the new one inserted.
-    expect(reviewer.locator("#changes li del").first).to_have_text("100")
-    expect(reviewer.locator("#changes li ins").first).to_have_text("105")
+    actual = reviewer.locator("#changes li").first  # 实际完成值 of row 1, then its reason
+    expect(actual.locator("del")).to_have_text("100")
+    expect(actual.locator("ins")).to_have_text("105")
+    expect(reviewer.locator("#changes li").nth(1).locator("ins")).to_have_text("实际慰问 105 人")
     reviewer.click("text=审核通过")
     expect(reviewer.locator(".success")).to_have_text("已审核通过。")
 

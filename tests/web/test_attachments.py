@@ -131,7 +131,11 @@ def test_a_file_over_the_limit_is_refused_with_the_limit_named(demo, settings):
     client = filer()
     response = upload(client, kunnan(), "大文件.pdf", PDF + b"0" * 2048)
     page = client.get(response.url).content.decode()
-    assert "过大" in page and "MB" in page
+    assert "“大文件.pdf”过大（2.1\xa0KB）：上限为 1.0\xa0KB。" in page
+    assert not Attachment.objects.exists()
+    # A body far over the limit is refused before it is read at all.
+    response = upload(client, kunnan(), "很大.pdf", PDF + b"0" * 200_000)
+    assert "文件过大：上限为 1.0\xa0KB。" in client.get(response.url).content.decode()
     assert not Attachment.objects.exists()
 
 
@@ -182,4 +186,17 @@ def test_a_foreign_attachment_is_a_404(demo):
     assert outsider.get(reverse("attachment_download", args=[own.pk, item.pk])).status_code == 404
     # A reviewer's delete of a filer's attachment is a 404 as well.
     assert reviewer().post(reverse("attachment_delete", args=[form.pk, item.pk])).status_code == 404
+    assert Attachment.objects.count() == 1
+
+
+def test_a_row_is_named_as_its_form_prints_it_and_a_missing_row_is_refused(demo):
+    suzhou = signed_in("suzhou", "demo-suzhou-2024")
+    form = Assessment.objects.get(department__name="苏州市总工会", kind=Assessment.Kind.DEPARTMENT)
+    first = form.indicators.order_by("order").first()
+    page = detail(suzhou, form)
+    assert f"部门整体自评表第 1 行“{first.name}”" in page  # the row choice in the upload form
+    upload(suzhou, form, "说明.pdf", PDF, row="0")
+    assert f"部门整体自评表第 1 行“{first.name}”：说明.pdf" in AssessmentEvent.objects.latest("pk").comment
+    response = upload(suzhou, form, "说明.pdf", PDF, row="999")
+    assert "部门整体自评表第 1000 行不存在" in suzhou.get(response.url).content.decode()
     assert Attachment.objects.count() == 1

@@ -43,7 +43,7 @@ def test_the_detail_page_shows_particulars_goals_analysis_and_everything_the_pri
 
     jiangmen = Assessment.objects.get(department__name="江门市总工会", kind=Assessment.Kind.DEPARTMENT)
     basic = page_of(reviewer(), "assessment_detail", jiangmen.pk).split('id="basic"')[1].split("</dl>")[0]
-    assert "甘宝玲" in basic and "0750-3276289" in basic and "2023" in basic
+    assert "甘宝玲" in basic and "0750-3276289" in basic and "2023-03-31" in basic
 
 
 def test_changes_since_return_are_marked_inside_the_text_and_escaped(demo):
@@ -113,6 +113,8 @@ def test_each_role_sees_only_the_navigation_it_can_use(demo):
     reviewer_home = page_of(reviewer(), "home")
     assert reverse("review_desk") in reviewer_home and "审核工作台" in reviewer_home
     assert reverse("assessment_new") not in reviewer_home and "新建自评表" not in reviewer_home
+    # Nor does the address lead to a form that dead-ends at 请选择部门: it says why there is none.
+    assert "您没有可以填报的部门" in reviewer().get(reverse("assessment_new")).content.decode()
 
 
 def test_the_timeline_names_each_upload_and_deletion(demo, settings, tmp_path, django_capture_on_commit_callbacks):
