@@ -201,6 +201,9 @@ def _row_view(step, raw, evaluation, issues, assessment=None, scheme=None):
         for cell in cells:
             cell["hidden"] = cell["col"].name in hidden
             cell["id"] = f"{anchor}-{cell['col'].name}"
+            if cell["col"].name == "adjusted" and budget is not None and not str(cell["value"]).strip():
+                # 全年预算数 left blank is 年初预算数 + 追加追减数: show the figure the rate is computed from.
+                cell["placeholder"] = rules.format_decimal(budget.adjusted) or ""
         rows.append({"index": i, "number": i + 1, "anchor": anchor, "path": prefix, "cells": cells,
                      "issues": row_issues.get("_row", []), "result": result, "budget": budget, "hidden": sorted(hidden),
                      "reason_missing": bool(row_issues.get("reason")) and bool(result and result.reason_required)})

@@ -170,3 +170,15 @@ def test_the_excel_import_preview_shows_the_band_label_not_its_code(filler):
                        header=["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "定性档次", "得分比例"])
     text = visible_text(upload(filler, assessment, content).content.decode())
     assert "部分达成并具有一定效果" in text and not INTERNAL.search(text)
+
+
+def test_a_blank_全年预算数_shows_the_sum_the_rate_is_computed_from(filler):
+    assessment = Assessment.objects.get(department__name="武汉市新洲区总工会", kind="department_self_assessment")
+    data = {"line": ["total"], "name": [""], "initial": ["100"], "adjustment": ["20"], "adjusted": [""],
+            "executed": ["90"], "action": "stay"}
+    row = live(filler, assessment, "budget", data)["rows"][0]
+    assert (row["adjusted"], row["rate"]) == ("120", "75.00%")
+    filler.post(step_url(assessment, "budget"), data)
+    page = filler.get(step_url(assessment, "budget")).content.decode()
+    assert 'name="adjusted" value="" size="1" placeholder="120"' in page
+    assert "追加追减数<span class=\"unit\">（万元）</span>" in page
