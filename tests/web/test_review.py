@@ -64,7 +64,8 @@ def test_return_with_a_row_comment_fix_resubmit_see_the_difference_and_approve(d
     submit(filler, assessment)
 
     page = reviewer.get(detail).content.decode()
-    assert "退回后的修改" in page and "indicators[0].actual" in page and "≥50人 → 62人" in page
+    changes = page.split('id="changes"')[1].split("</section>")[0]
+    assert "绩效指标第 1 行“实际完成值”" in changes and "<del>≥50</del><ins>62</ins>人" in changes
     assert "已改为实际 62 人" in page
     reviewer.post(reverse("comment_resolve", args=[assessment.pk, comment.pk]))
     reviewer.post(reverse("assessment_review", args=[assessment.pk, "approve"]))
