@@ -248,10 +248,13 @@ def _row_view(step, raw, evaluation, issues, assessment=None, scheme=None):
     for i, values in enumerate(raw.get("rows", [])):
         prefix = f"{step.rows}[{i}]"
         row_issues = {}
+        # The rules name 评价维度 rows component_scores[i] (the interchange name), the wizard components[i].
+        prefixes = (prefix, f"component_scores[{i}]") if step.rows == "components" else (prefix,)
         for issue in issues:
-            if issue.path == prefix or issue.path.startswith(prefix + "."):
-                column = issue.path[len(prefix) + 1:] or "_row"
-                row_issues.setdefault(column, []).append(issue.message)
+            for p in prefixes:
+                if issue.path == p or issue.path.startswith(p + "."):
+                    column = issue.path[len(p) + 1:] or "_row"
+                    row_issues.setdefault(column, []).append(issue.message)
         result = evaluation.indicators[i] if step.rows == "indicators" and i < len(evaluation.indicators) else None
         budget = evaluation.budget[i] if step.rows == "budget" and i < len(evaluation.budget) else None
         previous = raw["rows"][i - 1] if i else {}

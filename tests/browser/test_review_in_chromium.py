@@ -43,8 +43,8 @@ def test_submit_return_on_a_row_fix_resubmit_see_the_difference_and_approve(demo
 
     reviewer.goto(f"{base}/assessments/{assessment.pk}/")
     # The change is marked inside the text: the old figure struck out, the new one inserted.
-    expect(reviewer.locator("#changes del")).to_have_text("100")
-    expect(reviewer.locator("#changes ins")).to_have_text("105")
+    expect(reviewer.locator("#changes .changes del").first).to_have_text("100")
+    expect(reviewer.locator("#changes .changes ins").first).to_have_text("105")
     reviewer.click("text=审核通过")
     expect(reviewer.locator(".success")).to_have_text("已审核通过。")
 

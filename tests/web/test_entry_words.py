@@ -182,3 +182,10 @@ def test_a_blank_全年预算数_shows_the_sum_the_rate_is_computed_from(filler)
     page = filler.get(step_url(assessment, "budget")).content.decode()
     assert 'name="adjusted" value="" size="1" placeholder="120"' in page
     assert "追加追减数<span class=\"unit\">（万元）</span>" in page
+
+
+def test_a_component_score_above_its_weight_is_shown_at_its_cell(filler):
+    assessment = Assessment.objects.get(department__name="武汉市新洲区总工会", kind="department_self_assessment")
+    data = {"name": ["决策"], "weight": ["20"], "score": ["25"]}
+    row = live(filler, assessment, "components", data)["rows"][0]
+    assert row["issues"] == {"score": ["得分 25 应在 0 至权重 20 之间"]}
