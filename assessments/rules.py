@@ -361,6 +361,34 @@ def deviation_value(text: str) -> Decimal | None:
     return Decimal(text[:-1])
 
 
+def budget_totals(form: "Form") -> tuple[Decimal | None, Decimal | None]:
+    """Return (预算数, 执行数) of the form's 年度资金总额 / 预算总金额 row, as its 执行率 takes them."""
+    for row in form.budget:
+        if row.line == LINE_TOTAL:
+            return row.effective_adjusted, row.executed
+    return None, None
+
+
+def target_missed(result: "IndicatorResult") -> bool:
+    """Return whether an indicator fell short of its target (the summary tables list these).
+
+    Read as the scores read it (§3.2): ≥ and "= A" with A > 0 are missed below A, ≤ above A,
+    "= 0" (or below) unless met exactly; a qualitative target is missed when the actual differs
+    and the evaluator did not rate it 达成年度指标. A row without an actual is not reported.
+    """
+    target, actual = result.target, result.actual
+    if target is None or actual is None:
+        return False
+    if target.is_qualitative or actual.is_qualitative:
+        return actual.text != target.text and result.band != BAND_ACHIEVED
+    a, b = target.value, actual.value
+    if target.comparator == LE:
+        return b > a
+    if target.comparator == EQ and a <= 0:
+        return b != a
+    return b < a
+
+
 # ---------------------------------------------------------------------------------------------
 # The whole form
 # ---------------------------------------------------------------------------------------------

@@ -68,19 +68,34 @@ def department_get_or_create(*, name: str, parent: Department | None = None, reg
 @transaction.atomic
 def assessment_recompute(*, assessment: Assessment) -> Assessment:
     """Refresh the cached figures (rate, total, grade, problem count) from rules.evaluate."""
+    from assessments.selectors import assessment_document
+
     fresh = assessment_queryset().get(pk=assessment.pk)
-    evaluation = assessment_evaluation(assessment=fresh)
-    assessment.execution_rate = evaluation.execution_rate
-    assessment.total_score = evaluation.shown_total
-    assessment.grade = evaluation.grade or ""
-    assessment.problem_count = len(evaluation.problems)
-    Assessment.objects.filter(pk=assessment.pk).update(
-        execution_rate=assessment.execution_rate,
-        total_score=assessment.total_score,
-        grade=assessment.grade,
-        problem_count=assessment.problem_count,
-    )
+    form = assessment_document(assessment=fresh).form()
+    evaluation = rules.evaluate(form, fresh.rules_scheme())
+    figures, missed = cached_figures(form, evaluation)
+    for name, value in figures.items():
+        setattr(assessment, name, value)
+    Assessment.objects.filter(pk=assessment.pk).update(**figures)
+    rows = list(fresh.indicators.all())
+    if len(rows) == len(evaluation.indicators):
+        missed_ids = [row.pk for row, flag in zip(rows, missed) if flag]
+        Indicator.objects.filter(assessment=fresh).exclude(pk__in=missed_ids).filter(missed=True).update(missed=False)
+        Indicator.objects.filter(pk__in=missed_ids, missed=False).update(missed=True)
     return assessment
+
+
+def cached_figures(form, evaluation) -> tuple[dict, list[bool]]:
+    """Return the figures cached on Assessment (by field) and each indicator's missed flag."""
+    budget, executed = rules.budget_totals(form)
+    return {
+        "execution_rate": evaluation.execution_rate,
+        "total_score": evaluation.shown_total,
+        "grade": evaluation.grade or "",
+        "problem_count": len(evaluation.problems),
+        "budget_amount": budget,
+        "executed_amount": executed,
+    }, [rules.target_missed(result) for result in evaluation.indicators]
 
 
 def _write_rows(*, assessment: Assessment, document: interchange.Document) -> None:
@@ -613,6 +628,7 @@ def assessment_reopen(*, assessment: Assessment, user, reason: str) -> Assessmen
     new_status = access.require_transition(user, a, "reopen")
     if not reason.strip():
         raise IllegalTransition(_("重新打开须说明理由"))
+    assessment_withdraw(assessment=a, user=user, reason=_("重新打开，自动撤回公开"))
     a.status = new_status
     a.revision += 1
     a.review_level = 0
@@ -803,3 +819,51 @@ def attachment_delete(*, attachment, user) -> None:
     _log(assessment=a, type=Event.DETACHED, user=user,
          comment=_("%(where)s：%(name)s") % {"where": label, "name": name}, attachment_id=attachment.pk, file=name)
     transaction.on_commit(lambda: storage.delete(path))
+
+
+# 信息公开: publishing an approved form on the public page, and withdrawing it
+# ---------------------------------------------------------------------------------------------
+@transaction.atomic
+def assessment_publish(*, assessment: Assessment, user) -> Assessment:
+    """Show an approved form on its region's public page (信息公开).
+
+    Only approved forms, and only the level that approved it (or an administrator). Publishing
+    an already published form changes nothing and logs nothing.
+    """
+    a = _locked(assessment)
+    if a.status != Assessment.Status.APPROVED:
+        raise IllegalTransition(_("只有已审核的表可以公开；此表状态为“%(status)s”") % {"status": a.get_status_display()})
+    access.require(user, a, "publish")
+    if a.department.region_id is None:
+        raise IllegalTransition(_("“%(name)s”未设地区，没有可公开的信息公开页面") % {"name": a.department.name})
+    if a.published_at is None:
+        a.published_at = timezone.now()
+        a.save(update_fields=["published_at"])
+        _public_page_changed(a)
+        _log(assessment=a, type=Event.PUBLISHED, user=user, comment=_("在信息公开页面公开"), revision=a.revision)
+    assessment.published_at = a.published_at
+    return a
+
+
+@transaction.atomic
+def assessment_withdraw(*, assessment: Assessment, user, reason: str = "") -> Assessment:
+    """Take a form off the public page. Withdrawing a form that is not published changes nothing."""
+    a = _locked(assessment)
+    access.require(user, a, "withdraw")
+    if a.published_at is not None:
+        a.published_at = None
+        a.save(update_fields=["published_at"])
+        _public_page_changed(a)
+        _log(assessment=a, type=Event.WITHDRAWN, user=user, comment=reason or _("撤回公开"), revision=a.revision)
+    assessment.published_at = None
+    return a
+
+
+def _public_page_changed(assessment) -> None:
+    """Give the region's public page a new version (its ETag and cache key)."""
+    from django.db.models import F
+
+    from assessments.models import Region
+
+    Region.objects.filter(pk=assessment.department.region_id).update(
+        publication_version=F("publication_version") + 1)

@@ -89,8 +89,10 @@ def _restore(rows):
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Start every test with an empty cache, so login throttling counts never leak between tests."""
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     yield
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()

@@ -129,4 +129,25 @@ ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 20 * 2**20)
 # Sign-in throttling: this many failures per user name and address, then a pause of this long.
 LOGIN_FAILURE_LIMIT = 5
 LOGIN_LOCKOUT_SECONDS = 15 * 60
+
+# 信息公开 (public pages without sign-in): requests per address per window (seconds), by kind,
+# and how long browsers and proxies may keep a page before asking again (conditional GET).
+PUBLIC_RATE_LIMITS = {
+    "page": (env_int("PUBLIC_PAGE_LIMIT", 120), 60),
+    "file": (env_int("PUBLIC_FILE_LIMIT", 20), 60),
+}
+PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 300)
+# The public pages count requests and keep rendered pages in this cache, in each process's memory
+# by default: anonymous traffic then costs no database write (the shared cache is the database),
+# and with N app processes an address gets at most N × the limit. Point it at memcached or Redis
+# to count across processes (PUBLIC_CACHE_BACKEND / PUBLIC_CACHE_LOCATION).
+PUBLIC_CACHE = {
+    "BACKEND": env_str("PUBLIC_CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
+    "LOCATION": env_str("PUBLIC_CACHE_LOCATION", "yusuan-public"),
+    "OPTIONS": {"MAX_ENTRIES": 5000},
+}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "public": PUBLIC_CACHE,
+}
 CSRF_FAILURE_VIEW = "django.views.csrf.csrf_failure"

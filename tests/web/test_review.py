@@ -65,7 +65,9 @@ def test_return_with_a_row_comment_fix_resubmit_see_the_difference_and_approve(d
 
     page = reviewer.get(detail).content.decode()
     changes = page.split('id="changes"')[1].split("</section>")[0]
+    # Named as printed, with the changed characters marked inside the text.
     assert "绩效指标第 1 行“实际完成值”" in changes and "<del>≥50</del><ins>62</ins>人" in changes
+    assert "indicators[0]" not in changes
     assert "已改为实际 62 人" in page
     reviewer.post(reverse("comment_resolve", args=[assessment.pk, comment.pk]))
     reviewer.post(reverse("assessment_review", args=[assessment.pk, "approve"]))

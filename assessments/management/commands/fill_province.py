@@ -14,7 +14,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from assessments import rules
+from assessments import rules, services
 from assessments.models import (
     Assessment,
     AssessmentEvent,
@@ -173,11 +173,17 @@ class Command(BaseCommand):
             by_form[i.assessment_id][1].append(rules.IndicatorRow(
                 level1=i.level1, level2=i.level2, name=i.name, target=i.target_text, actual=i.actual_text,
                 weight=i.weight, reason=i.reason))
+        by_indicator = {}
+        for i in indicators:
+            by_indicator.setdefault(i.assessment_id, []).append(i)
+        missed = []
         for a in chunk:
             budget, rows = by_form[a.pk]
-            evaluation = rules.evaluate(rules.Form(kind=a.kind, budget=budget, indicators=rows), a.scheme.as_rules())
-            a.execution_rate = evaluation.execution_rate
-            a.total_score = evaluation.shown_total
-            a.grade = evaluation.grade or ""
-            a.problem_count = len(evaluation.problems)
-        Assessment.objects.bulk_update(chunk, ["execution_rate", "total_score", "grade", "problem_count"])
+            form = rules.Form(kind=a.kind, budget=budget, indicators=rows)
+            figures, flags = services.cached_figures(form, rules.evaluate(form, a.scheme.as_rules()))
+            for name, value in figures.items():
+                setattr(a, name, value)
+            missed += [i.pk for i, flag in zip(by_indicator.get(a.pk, []), flags) if flag]
+        Assessment.objects.bulk_update(chunk, list(figures))
+        for start in range(0, len(missed), 5000):
+            Indicator.objects.filter(pk__in=missed[start:start + 5000]).update(missed=True)

@@ -1,0 +1,89 @@
+"""Year over year: indicator rows matched by name across years, changes marked, last year's
+改进措施 beside this year's results; scoped like the detail page."""
+import json
+
+import pytest
+from django.urls import reverse
+
+from assessments import interchange, rules, selectors, services
+from assessments.models import Assessment, Project
+from tests.helpers import signed_in
+
+pytestmark = pytest.mark.django_db
+
+
+def import_year(examples_dir, year, change):
+    data = json.loads((examples_dir / "shijiazhuang-peixun-2023.json").read_text(encoding="utf-8"))
+    data["fiscal_year"] = year
+    change(data)
+    document, errors = interchange.parse_document(data, schemes=selectors.scheme_map())
+    assert not errors, errors
+    return services.assessment_import(document=document)
+
+
+@pytest.fixture
+def three_years(demo, examples_dir):
+    def y2022(data):
+        data["indicators"][2]["actual"] = "85%"  # 满意度 missed (≥90%)
+        data["indicators"][2]["reason"] = "宣传不到位"
+        data["analysis"]["improvements"] = "加强培训宣传，提高满意度"
+
+    def y2024(data):
+        data["indicators"][0]["target"] = "≥120%"  # a new target
+        data["indicators"][0]["actual"] = "120%"
+        data["indicators"] = [i for i in data["indicators"] if i["name"] != "服务对象生活质量提高"]
+        data["indicators"].append({"level1": "产出指标", "level2": "质量指标", "name": "培训合格率",
+                                   "target": "≥95%", "actual": "96%", "weight": "30"})
+
+    import_year(examples_dir, 2022, y2022)
+    import_year(examples_dir, 2024, y2024)
+    return Project.objects.get(name="专项业务培训费")
+
+
+def test_years_side_by_side_with_changes_and_last_years_improvements(three_years):
+    reviewer = signed_in("czj_reviewer", "demo-review-czj-2024")
+    response = reviewer.get(reverse("compare_project", args=[three_years.pk]))
+    assert response.status_code == 200
+    view = response.context["view"]
+    assert [y.year for y in view.years] == [2022, 2023, 2024]
+    assert view.years[1].previous_improvements == "加强培训宣传，提高满意度"
+    rows = {r.name: r for r in view.rows}
+    satisfaction = rows["服务对象满意度"].cells
+    assert satisfaction[0].missed and not satisfaction[1].missed and satisfaction[1].follow_up == "已改进"
+    tasks = rows["完成任务数量"].cells
+    assert tasks[1].change == "same" and tasks[2].change == "changed" and tasks[2].previous_target == "100%"
+    assert rows["服务对象生活质量提高"].cells[2].change == "dropped"
+    assert rows["培训合格率"].cells[2].change == "new" and not rows["培训合格率"].cells[1].present
+    html = response.content.decode()
+    assert "加强培训宣传，提高满意度" in html and "目标值变化" in html and "已改进" in html and "新增" in html
+    # The 2023 figures are the approved form's own.
+    a2023 = Assessment.objects.get(project=three_years, fiscal_year__year=2023)
+    assert view.years[1].execution_rate == a2023.execution_rate
+
+
+def test_department_forms_and_foreign_ids_404(three_years):
+    other = signed_in("jiangmen_reviewer", "demo-review-jm-2024")
+    assert other.get(reverse("compare_project", args=[three_years.pk])).status_code == 404
+    sjz = three_years.department
+    assert other.get(reverse("compare_department", args=[sjz.pk, Assessment.Kind.DEPARTMENT])).status_code == 404
+    reviewer = signed_in("czj_reviewer", "demo-review-czj-2024")
+    page = reviewer.get(reverse("compare_department", args=[sjz.pk, Assessment.Kind.DEPARTMENT]))
+    assert page.status_code == 200 and [y.year for y in page.context["view"].years] == [2023]
+    assert reviewer.get(reverse("compare_department", args=[sjz.pk, "nonsense"])).status_code == 404
+    # The detail page links to it.
+    a = Assessment.objects.get(project=three_years, fiscal_year__year=2023)
+    assert reverse("compare_project", args=[three_years.pk]) in reviewer.get(
+        reverse("assessment_detail", args=[a.pk])).content.decode()
+
+
+@pytest.mark.parametrize(("target", "actual", "band", "missed"), [
+    ("≥90%", "89.9%", "", True), ("≥90%", "90%", "", False), ("≤30天", "31天", "", True), ("≤30天", "30天", "", False),
+    ("=100个", "120个", "", False), ("=100个", "99个", "", True), ("=0起", "1起", "", True), ("=0起", "0起", "", False),
+    ("提高", "提高", "", False), ("提高", "略有提高", "partial", True), ("提高", "明显提高", "achieved", False),
+    ("≥90%", "", "", False),
+])
+def test_target_missed(target, actual, band, missed):
+    form = rules.Form(kind=rules.KIND_PROJECT, indicators=[rules.IndicatorRow(
+        level1="产出指标", level2="数量指标", name="x", target=target, actual=actual, band=band)])
+    result = rules.evaluate(form, rules.Scheme(key="t", scored=False)).indicators[0]
+    assert rules.target_missed(result) is missed
