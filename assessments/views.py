@@ -357,8 +357,11 @@ def _render_step(request, assessment, steps, current, post=None, conflict=None, 
     scheme = assessment.rules_scheme()
     all_comments = entry.comment_list(assessment, steps, assessment.comments.select_related("author"))
     comments = [c for c in all_comments if c["step"] in (None, current.key)]
-    if current.is_rows and not raw.get("rows") and current.rows == "report":
-        raw = {"rows": [{"title": t, "text": ""} for t in wizard.report_outline(scheme)]}
+    if current.rows == "report":
+        # The jurisdiction's outline: every section not written yet is offered, empty, after those that are.
+        have = {r.get("title", "").strip() for r in raw.get("rows", [])}
+        raw = {**raw, "rows": list(raw.get("rows", [])) + [
+            {"title": t, "text": ""} for t in wizard.report_outline(scheme) if t not in have]}
     columns = entry.shown_columns(assessment, current, raw.get("rows", []), scheme) if current.is_rows else []
     template_hidden = entry.hidden_cells(assessment, current, {}, None, scheme) if current.is_rows else set()
     rows = _row_view(current, raw, evaluation, issues, assessment, scheme) if current.is_rows else []

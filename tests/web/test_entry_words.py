@@ -196,3 +196,17 @@ def test_base_data_amounts_are_labelled_in_万元_and_head_counts_are_not(filler
     page = filler.get(reverse("base_data_edit", args=[assessment.department_id, assessment.fiscal_year.year])).content.decode()
     labels = re.findall(r"<label>([^<]*)<input", page)
     assert labels and all(("（万元）" in label) != ("人" in label or "编制" in label) for label in labels), labels
+
+
+def test_the_report_offers_the_outline_and_stores_only_the_sections_written(filler):
+    assessment = Assessment.objects.get(department__name="武汉市新洲区总工会", kind="department_self_assessment")
+    assessment.report_sections.all().delete()
+    outline = wizard.report_outline(assessment.rules_scheme())
+    page = filler.get(step_url(assessment, "report")).content.decode()
+    for title in outline:
+        assert f'value="{title}"' in page
+    texts = ["全年完成\u200b慰问。\r\n\r\n第二段。"] + [""] * (len(outline) - 1)
+    filler.post(step_url(assessment, "report"), {"title": list(outline), "text": texts, "action": "stay"})
+    assert {s.title: s.text for s in assessment.report_sections.all()} == {outline[0]: "全年完成慰问。\n\n第二段。"}
+    page = filler.get(step_url(assessment, "report")).content.decode()
+    assert all(f'value="{title}"' in page for title in outline)  # the rest still offered
