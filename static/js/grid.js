@@ -276,7 +276,10 @@
     if (!text) return;
     if (!/[\t\n]/.test(text.replace(/\r?\n$/, ""))) {
       // One cell: the browser pastes it, without the line break Excel puts after a copied cell.
-      if (/\r?\n$/.test(text) && el.setRangeText) {
+      if (el.tagName === "SELECT") {  // a list cell takes a pasted label (定性档次, 资金行) too
+        event.preventDefault();
+        if (setValue(el, text.replace(/\r?\n$/, ""))) changed();
+      } else if (/\r?\n$/.test(text) && el.setRangeText) {
         event.preventDefault();
         el.setRangeText(text.replace(/\r?\n$/, ""), el.selectionStart, el.selectionEnd, "end");
         changed();
