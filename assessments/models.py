@@ -56,6 +56,10 @@ class ScoringScheme(models.Model):
         choices=[("budget", _("预算")), ("final", _("决算"))],
     )
     layout = models.CharField(_("打印版式"), max_length=16, choices=Layout.choices, default=Layout.NATIONAL)
+    print_outline = models.JSONField(
+        _("打印标题和章节顺序"), default=dict, blank=True,
+        help_text=_("各表标题、报告各节和表格的顺序、表格标题；留空则用通用版式（见 schemes.py 的说明）"),
+    )
 
     class Meta:
         verbose_name = _("评分规则")
@@ -86,6 +90,7 @@ class ScoringScheme(models.Model):
             "execution_rounding": self.execution_rounding,
             "three_public_basis": self.three_public_basis,
             "layout": self.layout,
+            "print_outline": self.print_outline,
         }, cls=DjangoJSONEncoder))
 
 
@@ -374,7 +379,7 @@ class BudgetLine(models.Model):
     class Meta:
         verbose_name = _("预算资金行")
         verbose_name_plural = _("预算资金行")
-        ordering = ["assessment", "order"]
+        ordering = ["assessment_id", "order"]  # by id: "assessment" would join four tables to sort by its title
 
     def __str__(self):
         return self.name or self.get_line_display()
@@ -423,7 +428,7 @@ class Indicator(models.Model):
     class Meta:
         verbose_name = _("绩效指标")
         verbose_name_plural = _("绩效指标")
-        ordering = ["assessment", "order"]
+        ordering = ["assessment_id", "order"]  # by id: "assessment" would join four tables to sort by its title
         indexes = [models.Index(fields=["assessment"], condition=Q(missed=True), name="indicator_missed")]
 
     def __str__(self):
@@ -472,7 +477,7 @@ class KeyTask(models.Model):
     class Meta:
         verbose_name = _("年度重点任务")
         verbose_name_plural = _("年度重点任务")
-        ordering = ["assessment", "order"]
+        ordering = ["assessment_id", "order"]  # by id: "assessment" would join four tables to sort by its title
 
     def __str__(self):
         return self.task
@@ -488,7 +493,7 @@ class ReportSection(models.Model):
     class Meta:
         verbose_name = _("自评报告章节")
         verbose_name_plural = _("自评报告章节")
-        ordering = ["assessment", "order"]
+        ordering = ["assessment_id", "order"]  # by id: "assessment" would join four tables to sort by its title
 
     def __str__(self):
         return self.title
@@ -507,7 +512,7 @@ class ComponentScore(models.Model):
     class Meta:
         verbose_name = _("评价维度得分")
         verbose_name_plural = _("评价维度得分")
-        ordering = ["assessment", "order"]
+        ordering = ["assessment_id", "order"]  # by id: "assessment" would join four tables to sort by its title
 
     def __str__(self):
         return self.name
