@@ -256,10 +256,13 @@ def _row_view(step, raw, evaluation, issues, assessment=None, scheme=None):
     for i, values in enumerate(raw.get("rows", [])):
         prefix = f"{step.rows}[{i}]"
         row_issues = {}
+        # The rules name 评价维度 rows component_scores[i] (the interchange name), the wizard components[i].
+        prefixes = (prefix, f"component_scores[{i}]") if step.rows == "components" else (prefix,)
         for issue in issues:
-            if issue.path == prefix or issue.path.startswith(prefix + "."):
-                column = issue.path[len(prefix) + 1:] or "_row"
-                row_issues.setdefault(column, []).append(issue.message)
+            for p in prefixes:
+                if issue.path == p or issue.path.startswith(p + "."):
+                    column = issue.path[len(p) + 1:] or "_row"
+                    row_issues.setdefault(column, []).append(issue.message)
         result = evaluation.indicators[i] if step.rows == "indicators" and i < len(evaluation.indicators) else None
         budget = evaluation.budget[i] if step.rows == "budget" and i < len(evaluation.budget) else None
         previous = raw["rows"][i - 1] if i else {}
@@ -274,6 +277,9 @@ def _row_view(step, raw, evaluation, issues, assessment=None, scheme=None):
         for cell in cells:
             cell["hidden"] = cell["col"].name in hidden
             cell["id"] = f"{anchor}-{cell['col'].name}"
+            if cell["col"].name == "adjusted" and budget is not None and not str(cell["value"]).strip():
+                # 全年预算数 left blank is 年初预算数 + 追加追减数: show the figure the rate is computed from.
+                cell["placeholder"] = rules.format_decimal(budget.adjusted) or ""
         rows.append({"index": i, "number": i + 1, "anchor": anchor, "path": prefix, "cells": cells,
                      "issues": row_issues.get("_row", []), "result": result, "budget": budget, "hidden": sorted(hidden),
                      "reason_missing": bool(row_issues.get("reason")) and bool(result and result.reason_required)})
@@ -363,8 +369,11 @@ def _render_step(request, assessment, steps, current, post=None, conflict=None, 
     scheme = assessment.rules_scheme()
     all_comments = entry.comment_list(assessment, steps, assessment.comments.select_related("author"))
     comments = [c for c in all_comments if c["step"] in (None, current.key)]
-    if current.is_rows and not raw.get("rows") and current.rows == "report":
-        raw = {"rows": [{"title": t, "text": ""} for t in wizard.report_outline(scheme)]}
+    if current.rows == "report":
+        # The jurisdiction's outline: every section not written yet is offered, empty, after those that are.
+        have = {r.get("title", "").strip() for r in raw.get("rows", [])}
+        raw = {**raw, "rows": list(raw.get("rows", [])) + [
+            {"title": t, "text": ""} for t in wizard.report_outline(scheme) if t not in have]}
     columns = entry.shown_columns(assessment, current, raw.get("rows", []), scheme) if current.is_rows else []
     template_hidden = entry.hidden_cells(assessment, current, {}, None, scheme) if current.is_rows else set()
     rows = _row_view(current, raw, evaluation, issues, assessment, scheme) if current.is_rows else []

@@ -250,6 +250,9 @@ REPORT_OUTLINES = {
 }
 
 
+OUTLINE_TITLES = frozenset(t for titles in REPORT_OUTLINES.values() for t in titles)
+
+
 def report_outline(scheme) -> tuple[str, ...]:
     """Return the section titles of the 自评报告 of the scheme's jurisdiction."""
     return REPORT_OUTLINES.get(getattr(scheme, "layout", ""), REPORT_OUTLINES["default"])
@@ -341,6 +344,8 @@ def read_step(step: Step, post) -> StepInput:
                 result.rows.append(rules.ComponentRow(name=raw.get("name", "").strip(), weight=weight, score=score))
         elif step.rows == "report":
             title = raw.get("title", "").strip()
+            if title in OUTLINE_TITLES and not raw.get("text", "").strip():
+                continue  # an outline section not written yet: the page offers it again, the form stays as it was
             if not title:
                 errors.append(rules.Issue(f"{path}.title", _("章节标题不能为空")))
             elif title in seen_titles:

@@ -273,7 +273,19 @@
     const el = event.target;
     if (!isTable || !el.matches || !el.matches("input, textarea, select")) return;
     const text = (event.clipboardData || window.clipboardData).getData("text/plain");
-    if (!text || !/[\t\n]/.test(text.replace(/\r?\n$/, ""))) return;  // one cell: the browser pastes it
+    if (!text) return;
+    if (!/[\t\n]/.test(text.replace(/\r?\n$/, ""))) {
+      // One cell: the browser pastes it, without the line break Excel puts after a copied cell.
+      if (el.tagName === "SELECT") {  // a list cell takes a pasted label (定性档次, 资金行) too
+        event.preventDefault();
+        if (setValue(el, text.replace(/\r?\n$/, ""))) changed();
+      } else if (/\r?\n$/.test(text) && el.setRangeText) {
+        event.preventDefault();
+        el.setRangeText(text.replace(/\r?\n$/, ""), el.selectionStart, el.selectionEnd, "end");
+        changed();
+      }
+      return;
+    }
     event.preventDefault();
     const matrix = parseTSV(text);
     const startRow = el.closest("[data-row]");

@@ -72,7 +72,15 @@
       const input = document.querySelector(`input[form="${replyForm.id}"]`);
       const body = new FormData(replyForm);
       body.set("reply", input ? input.value : "");
-      const response = await fetch(replyForm.action, { method: "POST", body, credentials: "same-origin", headers: { "X-Requested-With": "fetch" } });
+      let response = null;
+      for (let attempt = 0; attempt < 4; attempt += 1) {  // a busy server (another save in flight) is retried
+        if (attempt) await new Promise((resolve) => setTimeout(resolve, 400 * attempt));
+        try {
+          response = await fetch(replyForm.action, { method: "POST", body, credentials: "same-origin", headers: { "X-Requested-With": "fetch" } });
+        } catch (e) { response = null; continue; }
+        if (response.status < 500) break;
+      }
+      if (!response) response = { ok: false, json: async () => ({}) };
       const data = await response.json().catch(() => ({}));
       const box = input ? input.closest("li, .comment") : null;
       const shown = box ? box.querySelector(".reply-text") : null;

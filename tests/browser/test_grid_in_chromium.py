@@ -63,6 +63,9 @@ def test_a_block_pasted_from_excel_fills_the_cells_from_the_focused_one_and_adds
     expect(third.locator("td[data-col=band]")).to_be_visible()
     expect(data_rows(page).nth(0).locator("td[data-col=band] select")).to_be_hidden()
     expect(page.locator("#undo-text")).to_contain_text("已粘贴 3 行 × 4 列，新增 2 行")
+    # A label copied from Excel chooses the list entry it names (one cell, with Excel's line break).
+    paste(page, "#indicators-3-band select", "部分达成并具有一定效果\r\n")
+    expect(third.locator("[name=band]")).to_have_value("partial")
     # Every cell keeps its name: row number and column label.
     expect(third.locator("[name=target]")).to_have_attribute("aria-label", "第 3 行 年度指标值")
 

@@ -170,3 +170,43 @@ def test_the_excel_import_preview_shows_the_band_label_not_its_code(filler):
                        header=["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "定性档次", "得分比例"])
     text = visible_text(upload(filler, assessment, content).content.decode())
     assert "部分达成并具有一定效果" in text and not INTERNAL.search(text)
+
+
+def test_a_blank_全年预算数_shows_the_sum_the_rate_is_computed_from(filler):
+    assessment = Assessment.objects.get(department__name="武汉市新洲区总工会", kind="department_self_assessment")
+    data = {"line": ["total"], "name": [""], "initial": ["100"], "adjustment": ["20"], "adjusted": [""],
+            "executed": ["90"], "action": "stay"}
+    row = live(filler, assessment, "budget", data)["rows"][0]
+    assert (row["adjusted"], row["rate"]) == ("120", "75.00%")
+    filler.post(step_url(assessment, "budget"), data)
+    page = filler.get(step_url(assessment, "budget")).content.decode()
+    assert 'name="adjusted" value="" size="1" placeholder="120"' in page
+    assert "追加追减数<span class=\"unit\">（万元）</span>" in page
+
+
+def test_a_component_score_above_its_weight_is_shown_at_its_cell(filler):
+    assessment = Assessment.objects.get(department__name="武汉市新洲区总工会", kind="department_self_assessment")
+    data = {"name": ["决策"], "weight": ["20"], "score": ["25"]}
+    row = live(filler, assessment, "components", data)["rows"][0]
+    assert row["issues"] == {"score": ["得分 25 应在 0 至权重 20 之间"]}
+
+
+def test_base_data_amounts_are_labelled_in_万元_and_head_counts_are_not(filler):
+    assessment = Assessment.objects.get(department__name="武汉市新洲区总工会", kind="department_self_assessment")
+    page = filler.get(reverse("base_data_edit", args=[assessment.department_id, assessment.fiscal_year.year])).content.decode()
+    labels = re.findall(r"<label>([^<]*)<input", page)
+    assert labels and all(("（万元）" in label) != ("人" in label or "编制" in label) for label in labels), labels
+
+
+def test_the_report_offers_the_outline_and_stores_only_the_sections_written(filler):
+    assessment = Assessment.objects.get(department__name="武汉市新洲区总工会", kind="department_self_assessment")
+    assessment.report_sections.all().delete()
+    outline = wizard.report_outline(assessment.rules_scheme())
+    page = filler.get(step_url(assessment, "report")).content.decode()
+    for title in outline:
+        assert f'value="{title}"' in page
+    texts = ["全年完成\u200b慰问。\r\n\r\n第二段。"] + [""] * (len(outline) - 1)
+    filler.post(step_url(assessment, "report"), {"title": list(outline), "text": texts, "action": "stay"})
+    assert {s.title: s.text for s in assessment.report_sections.all()} == {outline[0]: "全年完成慰问。\n\n第二段。"}
+    page = filler.get(step_url(assessment, "report")).content.decode()
+    assert all(f'value="{title}"' in page for title in outline)  # the rest still offered
