@@ -48,7 +48,7 @@ def batch_export_run(*, export_id: int) -> dict:
         parts, processes = _render_all(export, ids, workdir)
         out = workdir / f"export.{export.format}"
         if export.format == BatchExport.Format.ZIP:
-            _zip(parts, out)
+            _zip(parts, out, attachments=_attachments(ids, parts))
         else:
             _merge(parts, out)
         scope = export.department.name if export.department else _("全部")
@@ -88,11 +88,32 @@ def _render_all(export, ids, workdir):
     return parts, len(pids)
 
 
-def _zip(parts, out):
+def _attachments(ids, parts):
+    """Each form's 佐证材料 beside its PDF: [(attachment, name in the ZIP)], in a folder per form."""
+    from assessments.models import Attachment
+
+    folder_of = {pk: name[: -len(".pdf")] + _("-佐证材料") for pk, (_path, _title, name) in zip(ids, parts)}
+    out, used = [], set()
+    for item in Attachment.objects.filter(assessment_id__in=ids).order_by("assessment_id", "row", "pk"):
+        name = f"{folder_of[item.assessment_id]}/{_file_name(item.original_name)}"
+        stem, dot, ext = name.rpartition(".")
+        n = 1
+        while name in used:  # two uploads of the same name keep both
+            n += 1
+            name = f"{stem}（{n}）.{ext}" if dot else f"{name}（{n}）"
+        used.add(name)
+        out.append((item, name))
+    return out
+
+
+def _zip(parts, out, attachments=()):
     # PDFs are already compressed; storing them makes the ZIP at once and costs little space.
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
         for path, _title, name in parts:
             archive.write(path, name)
+        for item, name in attachments:
+            with item.file.open("rb") as source, archive.open(name, "w", force_zip64=True) as target:
+                shutil.copyfileobj(source, target, 2**20)
 
 
 def _merge(parts, out):

@@ -34,3 +34,10 @@ COMMON_INDICATORS = (
     + [{"level1": l1, "level2": l2, "name": n, "target": t, "group": "部门整体常用指标（苏州、无锡）"}
        for l1, l2, n, t in DEPARTMENT_COMMON]
 )
+
+
+def indicators_for(kind: str | None) -> list[dict]:
+    """Return the entries that fit a form kind: a project form is offered no department indicators."""
+    if kind == "project_self_assessment":
+        return [item for item in COMMON_INDICATORS if item["group"] == "全国通用分类"]
+    return COMMON_INDICATORS

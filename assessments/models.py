@@ -564,6 +564,41 @@ class AssessmentEvent(models.Model):
         return f"{self.get_type_display()} · {self.created_at:%Y-%m-%d %H:%M}"
 
 
+def _attachment_path(instance, filename):
+    """A generated name under the form's folder: nothing the uploader typed reaches the file system."""
+    import uuid
+
+    return f"attachments/{instance.assessment_id}/{uuid.uuid4().hex}{instance.extension}"
+
+
+class Attachment(models.Model):
+    """A supporting document (佐证材料) of a form, or of one of its 绩效指标 rows.
+
+    Indicator rows are rewritten on every save, so a row is named by its number (``row``, from 0)
+    and by the 三级指标 it had at upload (``row_name``) rather than by a foreign key.
+    """
+
+    assessment = models.ForeignKey(Assessment, models.CASCADE, related_name="attachments", verbose_name=_("自评表"))
+    row = models.PositiveIntegerField(_("绩效指标行"), null=True, blank=True, help_text=_("为空表示属于整张表"))
+    row_name = models.CharField(_("三级指标"), max_length=200, blank=True)
+    file = models.FileField(_("文件"), upload_to=_attachment_path, max_length=200)
+    original_name = models.CharField(_("文件名"), max_length=200)
+    content_type = models.CharField(_("文件类型"), max_length=100)
+    extension = models.CharField(_("扩展名"), max_length=8)
+    size = models.PositiveBigIntegerField(_("大小（字节）"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("上传人"))
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("佐证材料")
+        verbose_name_plural = _("佐证材料")
+        ordering = ["assessment", "row", "uploaded_at", "pk"]
+
+    def __str__(self):
+        return self.original_name
+
+
 class DepartmentBaseData(models.Model):
     """A department's 基础数据 for a year, from which RULES §5 computes its indicators."""
 

@@ -500,6 +500,9 @@ class Evaluation:
     errors: list[Issue]
     problems: list[Issue]
     warnings: list[Issue]
+    # The 合计 row of the indicator table: 分值 of the rows and the sum of their scores.
+    indicator_weight_total: Decimal | None = None
+    indicator_score_total: Decimal | None = None
 
     @property
     def shown_total(self) -> Decimal | None:
@@ -634,16 +637,19 @@ def _indicator(
 
     band, share = row.band, row.share
     if band and band not in BANDS:
-        errors.append(Issue(f"{path}.band", f"达成档次“{band}”无效，应为 achieved / partial / not_achieved"))
+        errors.append(Issue(f"{path}.band", f"定性档次“{band}”无效，应为：{'、'.join(BAND_LABELS.values())}"))
         band = ""
     if share is not None and not ZERO <= share <= HUNDRED:
         errors.append(Issue(f"{path}.share", f"得分比例 {format_decimal(share)}% 应在 0–100 之间"))
         share = None
     if band and share is not None and not share_in_band(band, share):
-        low, high, _ = BANDS[band]
+        low, high, high_included = BANDS[band]
+        belongs = band_of_share(share)
         errors.append(Issue(
             f"{path}.share",
-            f"得分比例 {format_decimal(share)}% 不在“{BAND_LABELS[band]}”档（{format_decimal(low)}%–{format_decimal(high)}%）内",
+            f"得分比例 {format_decimal(share)}% 不在“{BAND_LABELS[band]}”档"
+            f"（{format_decimal(low)}%–{format_decimal(high)}%{'' if high_included else '，不含 ' + format_decimal(high) + '%'}）内"
+            + (f"；{format_decimal(share)}% 属于“{BAND_LABELS[belongs]}”档" if belongs else ""),
         ))
         share = None
     if (band or share is not None) and target is not None and not target.is_qualitative:
@@ -806,6 +812,8 @@ def evaluate(form: Form, scheme: Scheme) -> Evaluation:
         errors=errors,
         problems=problems,
         warnings=warnings,
+        indicator_weight_total=sum((r.weight for r in form.indicators if r.weight is not None), ZERO) if form.indicators else None,
+        indicator_score_total=q2(sum((r.score or ZERO for r in indicator_results), ZERO)) if form.indicators else None,
     )
 
 

@@ -769,6 +769,58 @@ def batch_export_request(*, user, year: int, fmt: str, department=None):
 
 
 # ---------------------------------------------------------------------------------------------
+# 佐证材料 (attachments)
+# ---------------------------------------------------------------------------------------------
+@transaction.atomic
+def attachment_add(*, assessment: Assessment, user, upload, row: int | None = None):
+    """Store an uploaded supporting document on the form (or one of its 绩效指标 rows).
+
+    The type is read from the content (``attachments.inspect``); the file is stored under a
+    generated name, the uploader's name kept for display. Only while the form is open.
+    """
+    from assessments import attachments
+    from assessments.models import Attachment
+
+    a = _locked(assessment)
+    access.require(user, a, "attach")
+    kind = attachments.inspect(upload)
+    row_name = ""
+    if row is not None:
+        indicator = a.indicators.filter(order=row).first() if row >= 0 else None
+        if indicator is None:
+            raise attachments.AttachmentRefused(_("绩效指标第 %(n)s 行不存在") % {"n": row + 1})
+        row_name = indicator.name[:200]
+    item = Attachment(assessment=a, row=row, row_name=row_name, original_name=attachments.display_name(upload.name),
+                      content_type=kind.content_type, extension=kind.extension, size=upload.size, uploaded_by=user)
+    item.file.save("upload", upload, save=False)
+    try:  # a failed write leaves no stored file without its record
+        item.save()
+        label = attachments.row_label(item)
+        _log(assessment=a, type=Event.ATTACHED, user=user,
+             comment=_("%(where)s：%(name)s") % {"where": label, "name": item.original_name},
+             attachment_id=item.pk, file=item.original_name, row=row, size=item.size)
+    except Exception:
+        item.file.delete(save=False)
+        raise
+    return item
+
+
+@transaction.atomic
+def attachment_delete(*, attachment, user) -> None:
+    """Remove a supporting document while the form is open; the file goes when the record does."""
+    from assessments import attachments
+    from assessments.models import Attachment
+
+    a = _locked(attachment.assessment)
+    access.require(user, a, "attach")
+    item = Attachment.objects.select_for_update().get(pk=attachment.pk, assessment=a)
+    label, name, storage, path = attachments.row_label(item), item.original_name, item.file.storage, item.file.name
+    item.delete()
+    _log(assessment=a, type=Event.DETACHED, user=user,
+         comment=_("%(where)s：%(name)s") % {"where": label, "name": name}, attachment_id=attachment.pk, file=name)
+    transaction.on_commit(lambda: storage.delete(path))
+
+
 # 信息公开: publishing an approved form on the public page, and withdrawing it
 # ---------------------------------------------------------------------------------------------
 @transaction.atomic

@@ -1,4 +1,5 @@
 """Pages. Every object is fetched through a scoped queryset, so a foreign id is a 404."""
+import datetime
 import json
 from pathlib import Path
 from urllib.parse import urlencode
@@ -14,7 +15,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from assessments import access, interchange, printing, rules, selectors, services, wizard
+from assessments import access, entry, interchange, labels, printing, rules, selectors, services, wizard
 from assessments.errors import AppError
 from assessments.models import (
     Assessment,
@@ -37,6 +38,7 @@ def home(request):
         "assessments": page.object_list, "page": page, "query": urlencode({"year": year} if year.isdigit() else {}),
         "years": years, "year": year,
         "departments": departments[:DEPARTMENTS_SHOWN], "department_count": departments.count(),
+        # A reviewer fills for no department: no 新建自评表 that would dead-end.
     })
 
 
@@ -61,15 +63,81 @@ def assessment_detail(request, pk):
         # The same rule as services.comment_resolve asks (or the comment's author, checked per comment).
         "may_resolve": assessment.status != Assessment.Status.APPROVED and perms.is_current_reviewer(),
         "can_reopen": perms.can_reopen(),
-        "changes": services.changes_since_return(assessment) if assessment.status == Assessment.Status.SUBMITTED else [],
+        "changes": _marked_changes(assessment) if assessment.status == Assessment.Status.SUBMITTED else [],
         "comments": _with_resolve(perms, assessment.comments.select_related("author", "resolved_by")),
         "assessment": assessment,
         "document": document,
         "evaluation": evaluation,
         "budget_rows": list(zip(document.budget, evaluation.budget)),
-        "indicator_rows": list(zip(document.indicators, evaluation.indicators)),
         "events": assessment.events.select_related("user"),
+        **_detail_sections(request, assessment, document, evaluation, perms),
     })
+
+
+def _change_label(path, kind):
+    """Name a changed field as the form prints it (``labels.describe`` once it exists), else its path."""
+    try:
+        from assessments.labels import describe
+    except ImportError:
+        return path
+    try:
+        return describe(path, kind=kind)
+    except Exception:  # a path the labeller does not know is still shown, by its path
+        return path
+
+
+def _marked_changes(assessment):
+    """The changes since the last return, each with the new text and its insertions/deletions marked."""
+    from assessments import textdiff
+
+    return [{**c, "label": _change_label(c["path"], assessment.kind), "marked": textdiff.mark(c["before"], c["after"])}
+            for c in services.changes_since_return(assessment)]
+
+
+def _detail_sections(request, assessment, document, evaluation, perms, with_attachments=True):
+    """Everything the print preview shows, for the detail page: particulars, goals, analysis, report,
+    key tasks, and the 佐证材料 of the form and of each indicator row."""
+    from assessments import attachments
+
+    field = Assessment._meta.get_field
+    items = list(assessment.attachments.select_related("uploaded_by")) if with_attachments else []
+    by_row = {}
+    for item in items:
+        item.where = attachments.row_label(item)
+        if item.row is not None:
+            by_row.setdefault(item.row, []).append(item)
+    project = document.project
+    particulars = [(_("主管部门"), document.department)]
+    if project is not None:
+        particulars = [(_("项目名称"), project.name)] + particulars + [
+            (_("实施单位"), project.implementing_unit), (_("项目类别"), project.category),
+            (_("项目属性"), project.attribute), (_("项目类型"), project.type)]
+    filled = document.filled_by or {}
+    particulars += [(_("填报人"), filled.get("name")), (_("联系电话"), filled.get("phone")),
+                    (_("填报日期"), filled.get("date"))]
+    goal_fields = {"expected": "goal_expected", "achieved": "goal_achieved", "long_term": "goal_long_term",
+                   "annual": "goal_annual"}
+    # The goals the kind's form has (the department self-assessment has none), and any other present.
+    shown_goals = {Assessment.Kind.PROJECT: ["expected", "achieved"],
+                   Assessment.Kind.TARGETS: ["long_term", "annual"]}.get(assessment.kind, [])
+    goals = [(field(goal_fields[k]).verbose_name, document.goals.get(k, ""))
+             for k in goal_fields if k in shown_goals or document.goals.get(k)]
+    profile = [(field(f).verbose_name, document.profile.get(k, ""))
+               for k, f in (("functions", "profile_functions"), ("organization", "profile_organization"))
+               if document.profile.get(k)]
+    analysis = [(field(f).verbose_name, document.analysis.get(k, ""))
+                for k, f in (("deviation_reasons", "deviation_reasons"), ("improvements", "improvements"))
+                if assessment.kind != Assessment.Kind.TARGETS or document.analysis.get(k)]
+    return {
+        "particulars": particulars, "goals": goals,
+        "goals_title": _("年度总体目标") if assessment.kind == Assessment.Kind.PROJECT else _("中长期目标与年度目标"), "profile": profile, "analysis": analysis,
+        "report": list(document.report.items()), "key_tasks": document.key_tasks,
+        "indicator_rows": [(row, result, by_row.get(i, []))
+                           for i, (row, result) in enumerate(zip(document.indicators, evaluation.indicators))],
+        "attachments": items, "can_attach": with_attachments and perms.can_attach(),
+        "attachment_accept": attachments.ACCEPT_ATTRIBUTE, "attachment_limit_mb": attachments.limit_mb(),
+        "attachment_types": attachments.ACCEPTED,
+    }
 
 
 def _with_resolve(perms, comments):
@@ -146,7 +214,7 @@ def assessment_new(request):
             return redirect("assessment_edit", pk=assessment.pk)
     return render(request, "assessments/new.html", {
         "departments": departments, "kinds": Assessment.Kind.choices, "errors": errors, "post": request.POST,
-        "default_year": request.POST.get("year") or "",
+        "default_year": request.POST.get("year") or str(datetime.date.today().year),
     })
 
 
@@ -170,11 +238,12 @@ def _state(assessment, step, post=None):
     else:
         raw = wizard.saved_raw(assessment, document, step)
     evaluation = rules.evaluate(document.form(), assessment.rules_scheme())
-    issues = list(evaluation.errors) + list(evaluation.problems) + (data.errors if data else [])
+    issues = entry.one_message_per_problem(data.errors if data else [],
+                                           list(evaluation.errors) + list(evaluation.problems))
     return raw, document, evaluation, issues
 
 
-def _row_view(step, raw, evaluation, issues):
+def _row_view(step, raw, evaluation, issues, assessment=None, scheme=None):
     rows = []
     for i, values in enumerate(raw.get("rows", [])):
         prefix = f"{step.rows}[{i}]"
@@ -192,8 +261,14 @@ def _row_view(step, raw, evaluation, issues):
                   and values.get(col.name) == previous.get(col.name)
                   and (col.name == "level1" or values.get("level1") == previous.get("level1"))}
                  for col in step.columns]
-        rows.append({"index": i, "path": prefix, "cells": cells, "issues": row_issues.get("_row", []), "result": result,
-                     "budget": budget})
+        hidden = entry.hidden_cells(assessment, step, values, result, scheme) if assessment is not None else set()
+        anchor = labels.anchor(prefix)
+        for cell in cells:
+            cell["hidden"] = cell["col"].name in hidden
+            cell["id"] = f"{anchor}-{cell['col'].name}"
+        rows.append({"index": i, "number": i + 1, "anchor": anchor, "path": prefix, "cells": cells,
+                     "issues": row_issues.get("_row", []), "result": result, "budget": budget, "hidden": sorted(hidden),
+                     "reason_missing": bool(row_issues.get("reason")) and bool(result and result.reason_required)})
     return rows
 
 
@@ -273,35 +348,64 @@ def assessment_step(request, pk, step):
 
 def _render_step(request, assessment, steps, current, post=None, conflict=None, status=None):
     raw, document, evaluation, issues = _state(assessment, current, post=post)
-    problems = []
-    step_of_path = {s.rows: s.key for s in steps if s.is_rows}
-    step_of_path.update({"analysis": "analysis", "component_scores": "components"})
-    for issue in issues:
-        head = issue.path.split("[")[0].split(".")[0]
-        problems.append({"path": issue.path, "message": issue.message, "step": step_of_path.get(head, current.key)})
+    scheme = assessment.rules_scheme()
+    all_comments = entry.comment_list(assessment, steps, assessment.comments.select_related("author"))
+    comments = [c for c in all_comments if c["step"] in (None, current.key)]
+    if current.is_rows and not raw.get("rows") and current.rows == "report":
+        raw = {"rows": [{"title": t, "text": ""} for t in wizard.report_outline(scheme)]}
+    columns = entry.shown_columns(assessment, current, raw.get("rows", []), scheme) if current.is_rows else []
+    template_hidden = entry.hidden_cells(assessment, current, {}, None, scheme) if current.is_rows else set()
+    rows = _row_view(current, raw, evaluation, issues, assessment, scheme) if current.is_rows else []
+    for row in rows:
+        row["cells"] = [c for c in row["cells"] if c["col"] in columns]
+        row["comments"] = [c for c in comments if c["comment"].path == row["path"] and c["open"]]
+        if current.rows == "report":
+            row["words"] = wizard.word_count(raw["rows"][row["index"]].get("text", ""))
+        for c in row["comments"]:
+            c["beside_row"] = True
+    if conflict is not None:
+        for change in conflict.changes:
+            change["where"] = labels.describe(change["path"], kind=assessment.kind, steps=steps)
+            for key in ("before", "after"):
+                if change[key] is not None:
+                    change[key] = labels.display_value(change["path"], change[key])
+    is_scored = entry.scored(assessment, scheme)
+    field_issues = {}
+    for issue in issues if not current.is_rows else []:
+        field_issues.setdefault(issue.path, issue.message)
     return render(request, "assessments/wizard.html", {
-        "assessment": assessment, "steps": steps, "step": current, "raw": raw,
-        "rows": _row_view(current, raw, evaluation, issues) if current.is_rows else [],
-        "field_issues": {i.path: i.message for i in issues if not current.is_rows},
-        "figures": _figures(evaluation), "evaluation": evaluation, "problems": problems,
-        "library": wizard_library() if current.rows == "indicators" else [],
-        "conflict": conflict, "comments": _comments_for(assessment, current),
+        "assessment": assessment, "steps": steps, "step": current, "raw": raw, "columns": columns,
+        "template_hidden": template_hidden, "rows": rows,
+        "colspan": 2 + len(columns) + (1 if current.rows == "budget" and not assessment.kind == rules.KIND_TARGETS else 0) + (
+            (1 + is_scored + (assessment.kind != rules.KIND_TARGETS)) if current.rows == "indicators" else 0),
+        "field_issues": field_issues,
+        "fields": [{"col": col, "value": raw.get(col.name, ""),
+                    "issue": field_issues.get(col.name) or field_issues.get(f"analysis.{col.name}")}
+                   for col in current.fields],
+        "figures": _figures(evaluation), "evaluation": evaluation,
+        "problems": entry.problem_list(assessment, steps, issues),
+        "library": wizard_library(assessment.kind) if current.rows == "indicators" else [],
+        "conflict": conflict, "comments": comments, "all_comments": all_comments,
+        "open_comments": [c for c in all_comments if c["open"]],
+        "unanswered_comments": [c for c in all_comments if c["unanswered"]],
+        "comment_badges": entry.open_comments_by_step(all_comments),
+        "scored": is_scored, "is_targets": assessment.kind == rules.KIND_TARGETS,
+        "totals": _totals(current, evaluation, scored=is_scored),
     }, status=status or (409 if conflict else 200))
 
 
-def _comments_for(assessment, step):
-    """Return the reviewers' comments shown on a step: the whole form's, the step's and its rows'."""
-    out = []
-    for comment in assessment.comments.select_related("author"):
-        if comment.path in ("", f"step:{step.key}") or (step.rows and comment.path.startswith(step.rows + "[")):
-            out.append(comment)
-    return out
+def _totals(step, evaluation, *, scored):
+    """Return the 合计 row of the indicator table as the official table prints it (from rules.py)."""
+    if step.rows != "indicators" or not scored:
+        return None
+    return {"weight": rules.format_decimal(evaluation.indicator_weight_total) or "",
+            "score": rules.format2(evaluation.indicator_score_total) or ""}
 
 
-def wizard_library():
+def wizard_library(kind=None):
     from assessments import library
 
-    return library.COMMON_INDICATORS
+    return library.indicators_for(kind)
 
 
 @login_required
@@ -314,24 +418,31 @@ def assessment_live(request, pk, step):
         raise Http404
     raw, document, evaluation, issues = _state(assessment, current, post=request.POST)
     rows = []
+    scheme = assessment.rules_scheme()
     if current.is_rows:
-        for row in _row_view(current, raw, evaluation, issues):
+        for row in _row_view(current, raw, evaluation, issues, assessment, scheme):
             result, budget = row["result"], row["budget"]
-            entry = {"issues": {c["col"].name: c["issues"] for c in row["cells"] if c["issues"]}}
+            out = {"issues": {c["col"].name: c["issues"] for c in row["cells"] if c["issues"]},
+                   "hidden": row["hidden"], "reason_missing": row["reason_missing"]}
+            if current.rows == "report":
+                out["words"] = wizard.word_count(raw["rows"][row["index"]].get("text", ""))
             if result is not None:
                 target = result.target
-                entry.update({
+                out.update({
                     "parsed": "" if target is None else (target.comparator if target.is_qualitative
                                                           else f"{target.comparator}{rules.format_decimal(target.value)}{target.unit}"),
                     "score": rules.format2(result.score) or "", "deviation": result.deviation,
                     "reason_required": result.reason_required,
                 })
             if budget is not None:
-                entry.update({"rate": "—" if budget.rate is None else f"{rules.format2(budget.rate)}%"})
-            rows.append(entry)
+                out.update({"rate": "—" if budget.rate is None else f"{rules.format2(budget.rate)}%",
+                            "adjusted": rules.format_decimal(budget.adjusted) or ""})
+            rows.append(out)
     return JsonResponse({
         "figures": _figures(evaluation), "rows": rows,
-        "issues": [{"path": i.path, "message": i.message} for i in issues],
+        "totals": _totals(current, evaluation, scored=entry.scored(assessment, scheme)),
+        "issues": [{"path": i.path, "message": i.message,
+                    "where": labels.describe(i.path, kind=assessment.kind)} for i in issues],
         "fields": {i.path: i.message for i in issues if not current.is_rows},
     })
 
@@ -424,7 +535,7 @@ def indicators_import(request, pk):
                 shown = [c for c in step.columns if c.name in preview.columns]
                 context["shown_columns"] = shown
                 context["rows"] = [
-                    {"sheet_row": n, "cells": [raw.get(c.name, "") for c in shown],
+                    {"sheet_row": n, "cells": [labels.display_value(c.name, raw.get(c.name, "")) for c in shown],
                      "result": preview.scores[i] if i < len(preview.scores) else None,
                      "issues": preview.issues_at(n)}
                     for i, (n, raw) in enumerate(zip(preview.sheet_rows, preview.raw_rows))]
@@ -542,7 +653,13 @@ def comment_reply(request, pk, comment_pk):
         services.comment_reply(comment=comment, user=request.user,
                                text=wizard.clean_text(request.POST.get("reply", "")))
     except AppError as exc:
+        if request.headers.get("X-Requested-With") == "fetch":
+            return JsonResponse({"error": str(exc)}, status=409)
         messages.error(request, str(exc))
+    if request.headers.get("X-Requested-With") == "fetch":
+        # Answered in place: the filer stays on the page with whatever they were typing.
+        comment.refresh_from_db()
+        return JsonResponse({"reply": comment.reply})
     return redirect(request.META.get("HTTP_REFERER") or reverse_lazy("assessment_edit", kwargs={"pk": pk}))
 
 
@@ -575,14 +692,6 @@ def review_desk(request):
     # province-wide desk (10,000 forms) costs the same queries and memory as a small one.
     counts_by_status = dict(qs.order_by().values_list("status").annotate(n=Count("pk")))
     counts = {label: counts_by_status.get(value, 0) for value, label in Assessment.Status.choices}
-    grades = dict(qs.exclude(grade="").exclude(grade__isnull=True).order_by()
-                  .values_list("grade").annotate(n=Count("pk")))
-    most = max(grades.values(), default=1)
-    bands = [("≥ 90", 90, 1000), ("80–90", 80, 90), ("60–80", 60, 80), ("< 60", -1000, 60)]
-    band_counts = qs.aggregate(**{f"b{i}": Count("pk", filter=Q(total_score__gte=low, total_score__lt=high))
-                                  for i, (_label, low, high) in enumerate(bands)})
-    totals = [(label, band_counts[f"b{i}"]) for i, (label, _low, _high) in enumerate(bands)]
-    most_total = max((n for _label, n in totals), default=0) or 1
     waiting_count, waiting = selectors.waiting_for_review(user=request.user, assessments=qs, limit=WAITING_SHOWN)
     # Most recently changed first: what a reviewer looks for, and an index scan (see Assessment.Meta).
     page = Paginator(qs.select_related("scheme").order_by("-updated_at", "-id"), DESK_PAGE_SIZE).get_page(
@@ -591,8 +700,7 @@ def review_desk(request):
     return render(request, "assessments/desk.html", {
         "assessments": page.object_list, "page": page, "query": urlencode(query),
         "waiting": waiting, "waiting_count": waiting_count, "counts": counts, "filters": filters,
-        "grades": [(g, n, round(n / most * 100)) for g, n in sorted(grades.items())],
-        "totals": [(label, n, round(n / most_total * 100)) for label, n in totals],
+        **_desk_charts(qs),
         "departments": selectors.departments_visible_to(user=request.user).order_by("name"),
         "statuses": Assessment.Status.choices, "kinds": Assessment.Kind.choices,
         "years": list(FiscalYear.objects.order_by("-year").values_list("year", flat=True)),
@@ -601,6 +709,63 @@ def review_desk(request):
 
 DESK_PAGE_SIZE = 50
 WAITING_SHOWN = 100
+DESK_DEPARTMENTS_CHARTED = 20
+
+
+def _desk_charts(qs):
+    """The desk's two charts as data (and the tables that say the same in text), in two queries.
+
+    Grades are counted per scoring scheme, on that scheme's own scale (优秀/良好/一般 at 85/75/60
+    is not 优/良/中 at 90/80/60), and only for forms with a budget: a draft whose 预算资金 is
+    still empty has no meaningful total. Execution is shown per department as how many forms are
+    at or above their scheme's threshold, below it, or without a budget, with the lowest rate.
+    """
+    from decimal import Decimal
+
+    from django.db.models import F, Min
+
+    # The scheme's name and scale come in the same grouped query (no second query for the schemes).
+    counted = (qs.filter(execution_rate__isnull=False).exclude(grade="").order_by()
+               .values_list("scheme__key", "scheme__name", "scheme__grade_scale", "grade").annotate(n=Count("pk")))
+    by_scheme, schemes = {}, {}
+    for key, name, scale, grade, n in counted:
+        by_scheme.setdefault(key, {})[grade] = n
+        schemes[key] = (name, scale)
+    grade_groups = []
+    for key, (name, scale) in sorted(schemes.items(), key=lambda item: item[1][0]):
+        counts = by_scheme[key]
+        scale = [(str(threshold), label) for threshold, label in (scale or [])]
+        bands, upper = [], None
+        for threshold, label in scale:
+            low = rules.format_decimal(Decimal(threshold))
+            band = f"≥ {low}" if upper is None else f"{low}–{upper}"
+            if Decimal(threshold) <= 0:
+                band = f"< {upper}" if upper is not None else ""
+            bands.append({"grade": label, "band": band, "n": counts.pop(label, 0)})
+            upper = low
+        # A grade the current scale no longer has (approved under an earlier scale) is still counted.
+        bands += [{"grade": label, "band": "", "n": n} for label, n in sorted(counts.items())]
+        grade_groups.append({"scheme": name, "key": key, "bands": bands,
+                             "total": sum(b["n"] for b in bands)})
+    threshold = F("scheme__execution_threshold")
+    per_department = list(
+        qs.order_by().values("department__name")
+        .annotate(ok=Count("pk", filter=Q(execution_rate__gte=threshold)),
+                  low=Count("pk", filter=Q(execution_rate__lt=threshold)),
+                  none=Count("pk", filter=Q(execution_rate__isnull=True)),
+                  lowest=Min("execution_rate"))
+        .order_by("-low", "lowest", "department__name")[:DESK_DEPARTMENTS_CHARTED + 1])
+    shown = per_department[:DESK_DEPARTMENTS_CHARTED]
+    chart = {
+        "grades": [{"title": g["scheme"], "labels": [f"{b['grade']}（{b['band']}）" if b["band"] else b["grade"]
+                                                     for b in g["bands"]],
+                    "counts": [b["n"] for b in g["bands"]]} for g in grade_groups],
+        "execution": {"departments": [d["department__name"] for d in shown],
+                      "ok": [d["ok"] for d in shown], "low": [d["low"] for d in shown],
+                      "none": [d["none"] for d in shown]},
+    }
+    return {"grade_groups": grade_groups, "execution_rows": shown,
+            "execution_more": len(per_department) > DESK_DEPARTMENTS_CHARTED, "chart_data": chart}
 
 
 @login_required
@@ -638,8 +803,9 @@ def assessment_revision(request, pk, event_pk):
     return render(request, "assessments/detail.html", {
         "assessment": assessment, "document": document, "evaluation": evaluation, "revision": event,
         "budget_rows": list(zip(document.budget, evaluation.budget)),
-        "indicator_rows": list(zip(document.indicators, evaluation.indicators)),
         "events": [], "comments": [], "changes": [],
+        **_detail_sections(request, assessment, document, evaluation, access.for_form(request.user, assessment),
+                           with_attachments=False),
     })
 
 
@@ -704,3 +870,72 @@ def batch_export_download(request, pk):
         raise Http404
     # Streamed from disk in blocks: a 200 MB year never sits in the web process's memory.
     return FileResponse(export.file.open("rb"), as_attachment=True, filename=Path(export.file.name).name)
+
+
+# ---------------------------------------------------------------------------------------------
+# 佐证材料 (attachments)
+# ---------------------------------------------------------------------------------------------
+def _attachable(request, pk):
+    """Return a form the user may attach files to (a 填报人 of its department); anything else is 404.
+
+    Whether the form is still open is the service's question (a locked form gets a message).
+    """
+    assessment = _scoped(request, pk)
+    if not access.for_form(request.user, assessment).is_filler():
+        raise Http404
+    return assessment
+
+
+@login_required
+@require_POST
+def attachment_upload(request, pk):
+    from assessments import attachments
+
+    assessment = _attachable(request, pk)
+    anchor = "#attachments"
+    # Refuse an oversized body before Django spools it to disk.
+    if int(request.META.get("CONTENT_LENGTH") or 0) > settings.ATTACHMENT_MAX_BYTES + 65536:
+        messages.error(request, _("文件过大：上限为 %(limit).1f MB。") % {"limit": attachments.limit_mb()})
+        return redirect(reverse("assessment_detail", args=[pk]) + anchor)
+    upload = request.FILES.get("file")
+    row_text = request.POST.get("row", "")
+    row = int(row_text) if row_text.isdigit() else None
+    if upload is None:
+        messages.error(request, _("请选择要上传的文件。"))
+    else:
+        try:
+            item = services.attachment_add(assessment=assessment, user=request.user, upload=upload, row=row)
+        except AppError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("已上传“%(name)s”。") % {"name": item.original_name})
+    return redirect(reverse("assessment_detail", args=[pk]) + anchor)
+
+
+@login_required
+def attachment_download(request, pk, attachment_pk):
+    from django.http import FileResponse
+
+    assessment = _scoped(request, pk)
+    item = get_object_or_404(assessment.attachments, pk=attachment_pk)
+    try:
+        handle = item.file.open("rb")
+    except FileNotFoundError:
+        raise Http404
+    response = FileResponse(handle, as_attachment=True, filename=item.original_name, content_type=item.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_POST
+def attachment_delete(request, pk, attachment_pk):
+    assessment = _attachable(request, pk)
+    item = get_object_or_404(assessment.attachments, pk=attachment_pk)
+    try:
+        services.attachment_delete(attachment=item, user=request.user)
+    except AppError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已删除“%(name)s”。") % {"name": item.original_name})
+    return redirect(reverse("assessment_detail", args=[pk]) + "#attachments")

@@ -6,6 +6,7 @@ so a value that cannot be stored yet (text in an amount) is shown back, not lost
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -21,7 +22,7 @@ from assessments.models import Assessment
 class Column:
     name: str
     label: str
-    type: str = "text"  # text | textarea | amount | decimal | choice
+    type: str = "text"  # text | textarea | amount | decimal | choice | date
     choices: tuple = ()
     width: str = ""
     max_length: int = 0  # the database column's, so a long text is a message here, not a DB error
@@ -47,7 +48,7 @@ BAND_CHOICES = (("", "—"),) + tuple(rules.BAND_LABELS.items())
 
 FILLED_BY = (
     Column("filled_by_name", _("填报人"), max_length=50), Column("filled_by_phone", _("联系电话"), max_length=50),
-    Column("fill_date", _("填报日期（YYYY-MM-DD）")),
+    Column("fill_date", _("填报日期"), "date"),
 )
 PROFILE = (Column("profile_functions", _("单位主要职能"), "textarea"),
            Column("profile_organization", _("机构设置及人员配置"), "textarea"))
@@ -96,7 +97,11 @@ def budget_step(kind):
 
 def steps_for(assessment: Assessment) -> list[Step]:
     """Return the steps of the official form an assessment is, in the order it is printed."""
-    kind = assessment.kind
+    return steps_for_kind(assessment.kind, components=bool(assessment.scheme.components))
+
+
+def steps_for_kind(kind: str, *, components: bool = True) -> list[Step]:
+    """Return the steps of a form kind; ``components`` adds 评价维度得分 (component-scored schemes)."""
     if kind == rules.KIND_PROJECT:
         return [
             Step("basic", _("基本信息"), fields=(
@@ -121,7 +126,7 @@ def steps_for(assessment: Assessment) -> list[Step]:
                 Column("result", _("完成情况"), "textarea"))),
             Step("indicators", _("部门整体自评表"), rows="indicators", columns=INDICATOR_COLUMNS),
         ]
-        if assessment.scheme.components:
+        if components:
             steps.append(Step("components", _("评价维度得分"), rows="components", columns=(
                 Column("name", _("评价指标"), max_length=50), Column("weight", _("权重"), "decimal"), Column("score", _("得分"), "decimal"))))
         steps += [
@@ -189,9 +194,51 @@ def _too_long(col, text, path, errors) -> bool:
     return False
 
 
+# Characters a paste from Word or WPS carries that nobody typed: zero-width marks, the byte-order
+# mark, soft hyphens, the object-replacement character of smart tags and fields, and C0/C1 control
+# characters (NUL is refused by PostgreSQL). Tabs and line breaks are kept; Word's line and
+# paragraph separators (U+2028, U+2029, vertical tab) become line breaks so paragraphs survive.
+_LINE_BREAKS = str.maketrans({"\u2028": "\n", "\u2029": "\n", "\x0b": "\n", "\x0c": "\n", "\x85": "\n"})
+_HIDDEN = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u00ad\u180e\u200b-\u200f\u202a-\u202e"
+                     "\u2060-\u2064\u206a-\u206f\ufeff\ufff9-\ufffc]")
+
+
 def clean_text(value: str) -> str:
-    """Drop NUL characters: never meaningful in a form, and PostgreSQL refuses to store them."""
-    return value.replace("\x00", "")
+    """Return posted text without hidden characters, line breaks as "\\n" (the one place input is cleaned)."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n").translate(_LINE_BREAKS)
+    return _HIDDEN.sub("", value).replace("\u00a0", " ")
+
+
+_DATE = re.compile(r"^\s*(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})\s*日?\s*$")
+
+
+def parse_date(text: str):
+    """Return the date in 2025-03-15, 2025-3-15, 2025/3/15, 2025.3.15 or 2025年3月15日 (ValueError if none)."""
+    import datetime
+
+    match = _DATE.match(text)
+    if not match:
+        raise ValueError(text)
+    return datetime.date(*(int(g) for g in match.groups()))
+
+
+def word_count(text: str) -> int:
+    """Return the number of characters a Chinese word count reports (spaces and line breaks not counted)."""
+    return len(re.sub(r"\s", "", text))
+
+
+# The 自评报告 outline each layout prints (FORMS.md F2); a new report starts with these sections.
+REPORT_OUTLINES = {
+    "jiangsu": ("一、预算部门名称", "二、年度履职目标完成情况", "三、部门概况", "四、整体支出绩效实现情况",
+                "五、存在问题及改进措施", "六、绩效自评结果拟应用和公开情况"),
+    "default": ("一、部门概况", "二、部门整体支出绩效实现情况", "三、评价结论和评价等级", "四、存在问题及改进措施",
+                "五、绩效自评结果应用和公开情况"),
+}
+
+
+def report_outline(scheme) -> tuple[str, ...]:
+    """Return the section titles of the 自评报告 of the scheme's jurisdiction."""
+    return REPORT_OUTLINES.get(getattr(scheme, "layout", ""), REPORT_OUTLINES["default"])
 
 
 class _CleanPost:
@@ -219,13 +266,12 @@ def read_step(step: Step, post) -> StepInput:
                 continue
             if col.type == "decimal":
                 result.values[col.name] = _decimal(text, col.name, result.errors, label=col.label, places=2)
-            elif col.name == "fill_date":
-                import datetime
-
+            elif col.type == "date":
                 try:
-                    result.values[col.name] = datetime.date.fromisoformat(text) if text else None
+                    result.values[col.name] = parse_date(text) if text else None
                 except ValueError:
-                    result.errors.append(rules.Issue(col.name, _("填报日期应为 YYYY-MM-DD，如 2024-03-10")))
+                    result.errors.append(rules.Issue(col.name, _("%(label)s“%(text)s”不是日期，可写作 2025-03-15、2025/3/15 或 2025年3月15日")
+                                                     % {"label": col.label, "text": text}))
             elif col.type == "choice" and text and text not in dict(col.choices):
                 result.errors.append(rules.Issue(col.name, _("请从列表中选择")))
             else:

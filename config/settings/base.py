@@ -59,6 +59,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "assessments.context_processors.attention",
+                "assessments.context_processors.navigation",
             ],
         },
     },
@@ -121,6 +122,9 @@ EXCEL_IMPORT_MAX_BYTES = env_int("EXCEL_IMPORT_MAX_BYTES", 5 * 2**20)
 EXCEL_IMPORT_MAX_EXPANDED_BYTES = 50 * 2**20
 EXCEL_IMPORT_MAX_ROWS = 5_000
 EXCEL_IMPORT_MAX_INDICATORS = 1_000
+
+# 佐证材料 (supporting documents): one file at most this large; the type is read from its content.
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 20 * 2**20)
 
 # Sign-in throttling: this many failures per user name and address, then a pause of this long.
 LOGIN_FAILURE_LIMIT = 5

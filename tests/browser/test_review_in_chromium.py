@@ -33,7 +33,7 @@ def test_submit_return_on_a_row_fix_resubmit_see_the_difference_and_approve(demo
     expect(reviewer.locator(".success")).to_have_text("已退回修改。")
 
     filler.goto(f"{base}/assessments/{assessment.pk}/edit/indicators/")
-    expect(filler.locator("#indicators\\[0\\] .comment")).to_contain_text("慰问人数请按实际填写")
+    expect(filler.locator('[data-comment-for="indicators-1"] .comment')).to_contain_text("慰问人数请按实际填写")
     first = filler.locator("#rows tbody tr").first
     first.locator("[name=actual]").fill("105人")
     first.locator("[name=reason]").fill("实际慰问 105 人")
@@ -42,7 +42,9 @@ def test_submit_return_on_a_row_fix_resubmit_see_the_difference_and_approve(demo
     filler.click("button[value=submit]")
 
     reviewer.goto(f"{base}/assessments/{assessment.pk}/")
-    expect(reviewer.locator("#changes")).to_contain_text("100人 → 105人")
+    # The change is marked inside the text: the old figure struck out, the new one inserted.
+    expect(reviewer.locator("#changes del")).to_have_text("100")
+    expect(reviewer.locator("#changes ins")).to_have_text("105")
     reviewer.click("text=审核通过")
     expect(reviewer.locator(".success")).to_have_text("已审核通过。")
 

@@ -91,6 +91,35 @@ def test_a_zip_holds_one_pdf_per_form_filed_by_department(demo):
         assert all(archive.read(n).startswith(b"%PDF") for n in names)
 
 
+def test_a_zip_carries_each_forms_attachments_in_a_folder_beside_its_pdf(demo):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from assessments import services
+
+    form = approved_2023()[1]
+    # Uploaded while the form was open (the state is set back and forth here only to stage that).
+    Assessment.objects.filter(pk=form.pk).update(status=Assessment.Status.RETURNED)
+    for name, content in (("验收单.pdf", b"%PDF-1.4 acceptance"), ("验收单.pdf", b"%PDF-1.4 second"),
+                          ("照片.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)):
+        services.attachment_add(assessment=form, user=None, upload=SimpleUploadedFile(name, content))
+    Assessment.objects.filter(pk=form.pk).update(status=Assessment.Status.APPROVED)
+
+    reviewer = signed_in("czj_reviewer", "demo-review-czj-2024")
+    request_export(reviewer, format="zip")
+    run_worker()
+    export = BatchExport.objects.get()
+    assert export.status == BatchExport.Status.DONE, export.error
+    with zipfile.ZipFile(export.file.path) as archive:
+        names = archive.namelist()
+        pdfs = [n for n in names if n.endswith(".pdf") and "佐证材料" not in n]
+        assert len(pdfs) == 7
+        folder = pdfs[1][: -len(".pdf")] + "-佐证材料/"
+        assert sorted(n for n in names if "佐证材料" in n) == sorted(
+            [folder + "验收单.pdf", folder + "验收单（2）.pdf", folder + "照片.png"])
+        assert archive.read(folder + "验收单.pdf") == b"%PDF-1.4 acceptance"
+        assert archive.read(folder + "验收单（2）.pdf") == b"%PDF-1.4 second"
+
+
 def test_the_worker_renders_in_child_processes_that_are_replaced_so_memory_stays_bounded(demo, settings):
     settings.BATCH_EXPORT_RECYCLE_EVERY = 3
     reviewer = signed_in("czj_reviewer", "demo-review-czj-2024")

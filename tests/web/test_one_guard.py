@@ -293,3 +293,21 @@ def test_every_kind_of_write_is_its_own_event(demo):
     with pytest.raises(services.AccessDenied):
         services.base_data_upsert(department=department, fiscal_year=fiscal_year, values={"staff_quota": 1},
                                   user=reviewer)
+
+
+def test_the_timeline_names_each_change_by_step_row_and_column_as_printed(demo):
+    form = kunnan()
+    filler = User.objects.get(username="xinzhou")
+    step = wizard.step_by_key(form, "indicators")
+    raw = wizard.saved_raw(form, selectors.assessment_document(assessment=form), step)
+    raw["rows"][0]["actual"] = "61人"
+    services.assessment_save_step(assessment=form, user=filler, step=step,
+                                  data=wizard.read_step(step, wizard.as_post(step, raw)))
+    goals = wizard.step_by_key(form, "goals")
+    services.assessment_save_step(assessment=form, user=filler, step=goals,
+                                  data=wizard.read_step(goals, {"goal_expected": "新的预期目标"}))
+    page = signed_in("xinzhou", "demo-xinzhou-2024").get(reverse("assessment_detail", args=[form.pk])).content.decode()
+    timeline = page.split("操作记录")[-1]
+    assert "绩效指标第 1 行“实际完成值”" in timeline and "→ 61人" in timeline
+    assert "年度总体目标“预期目标”" in timeline
+    assert "indicators[" not in timeline and "goals.expected" not in timeline

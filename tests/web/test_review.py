@@ -46,7 +46,9 @@ def test_return_with_a_row_comment_fix_resubmit_see_the_difference_and_approve(d
     assert list(Comment.objects.values_list("path", "text")) == [("", "请核实人数"), ("indicators[0]", "帮扶人数请写实际人数")]
 
     page = filler.get(reverse("assessment_step", args=[assessment.pk, "indicators"])).content.decode()
-    assert "审核意见：帮扶人数请写实际人数" in page  # inline, beside the row
+    # Beside the row, in a full-width line under it, naming the row in people's words.
+    row_comment = page.split('data-comment-for="indicators-1"')[1].split("</tr>")[0]
+    assert "帮扶人数请写实际人数" in row_comment and "绩效指标第 1 行" in row_comment
     step = wizard.step_by_key(assessment, "indicators")
     post = {c.name: [] for c in step.columns}
     for row in assessment.indicators.all():
@@ -62,7 +64,10 @@ def test_return_with_a_row_comment_fix_resubmit_see_the_difference_and_approve(d
     submit(filler, assessment)
 
     page = reviewer.get(detail).content.decode()
-    assert "退回后的修改" in page and "indicators[0].actual" in page and "≥50人 → 62人" in page
+    changes = page.split('id="changes"')[1].split("</section>")[0]
+    # Named as printed, with the changed characters marked inside the text.
+    assert "绩效指标第 1 行“实际完成值”" in changes and "<del>≥50</del><ins>62</ins>人" in changes
+    assert "indicators[0]" not in changes
     assert "已改为实际 62 人" in page
     reviewer.post(reverse("comment_resolve", args=[assessment.pk, comment.pk]))
     reviewer.post(reverse("assessment_review", args=[assessment.pk, "approve"]))
@@ -142,7 +147,7 @@ def test_two_people_editing_at_once_the_later_save_is_refused_and_shows_the_othe
     response = two.post(url, {"goal_expected": "乙写的目标", "goal_achieved": "", "version": version, "action": "stay"})
     assert response.status_code == 409
     page = response.content.decode()
-    assert "goals.expected" in page and "甲写的目标" in page  # what the other changed
+    assert "年度总体目标“预期目标”" in page and "甲写的目标" in page  # what the other changed
     assert "乙写的目标" in page  # and what this user typed is still in the form
     assessment.refresh_from_db()
     assert assessment.goal_expected == "甲写的目标"
@@ -201,8 +206,11 @@ def test_section_comments_reach_the_step_and_the_approved_revision_stays_readabl
                   {"comment:step:budget": "请补全当年财政拨款行"})
     page = filler.get(reverse("assessment_step", args=[assessment.pk, "budget"])).content.decode()
     assert "请补全当年财政拨款行" in page
-    assert "请补全当年财政拨款行" not in filler.get(
-        reverse("assessment_step", args=[assessment.pk, "goals"])).content.decode()
+    # Every step lists the open comments so the filer cannot miss them; each links to its own step.
+    goals = filler.get(reverse("assessment_step", args=[assessment.pk, "goals"])).content.decode()
+    panel = goals.split('id="open-comments"')[1].split("</section>")[0]
+    budget_url = reverse("assessment_step", args=[assessment.pk, "budget"])
+    assert f'<a href="{budget_url}#step-content">项目资金</a>：请补全当年财政拨款行' in panel
     submit(filler, assessment)
     reviewer.post(reverse("assessment_review", args=[assessment.pk, "approve"]))
     reviewer_user = User.objects.get(username="czj_reviewer")
@@ -215,7 +223,10 @@ def test_section_comments_reach_the_step_and_the_approved_revision_stays_readabl
 
 
 def test_the_desk_shows_the_distribution_of_totals(demo):
+    # Each scheme on its own scale (no fixed 90/80/60 bands): every published total is in the top
+    # grade — 石家庄's seven forms 优秀 (≥ 85), 新洲's three projects 优 (≥ 90) and its department 优.
     page = signed_in("czj_reviewer", "demo-review-czj-2024").get(reverse("review_desk")).content.decode()
-    totals = page.split('id="totals"')[1].split("</table>")[0]
-    # Every published total is at least 90: 石家庄 six projects and 99.50, 新洲 three projects and 90.
-    assert "<td>≥ 90</td><td class=\"num\">11</td>" in totals
+    shijiazhuang = page.split('data-scheme="hebei-shijiazhuang"')[1].split("</table>")[0]
+    assert '<td>优秀</td><td>≥ 85</td><td class="num">7</td>' in shijiazhuang
+    hubei = page.split('data-scheme="hubei-project"')[1].split("</table>")[0]
+    assert '<td>优</td><td>≥ 90</td><td class="num">3</td>' in hubei

@@ -41,7 +41,7 @@ def fill_cached_figures(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0007_per_form_project_and_event_types'),
+        ('assessments', '0008_review_attachments'),
     ]
 
     operations = [
