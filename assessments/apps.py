@@ -6,3 +6,6 @@ class AssessmentsConfig(AppConfig):
     name = "assessments"
     verbose_name = _("预算绩效自评")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from assessments import drafts  # noqa: F401 (connects the sign-in receiver that saves kept posts)

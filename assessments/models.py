@@ -56,6 +56,10 @@ class ScoringScheme(models.Model):
         choices=[("budget", _("预算")), ("final", _("决算"))],
     )
     layout = models.CharField(_("打印版式"), max_length=16, choices=Layout.choices, default=Layout.NATIONAL)
+    print_outline = models.JSONField(
+        _("打印标题和章节顺序"), default=dict, blank=True,
+        help_text=_("各表标题、报告各节和表格的顺序、表格标题；留空则用通用版式（见 schemes.py 的说明）"),
+    )
 
     class Meta:
         verbose_name = _("评分规则")
@@ -86,6 +90,7 @@ class ScoringScheme(models.Model):
             "execution_rounding": self.execution_rounding,
             "three_public_basis": self.three_public_basis,
             "layout": self.layout,
+            "print_outline": self.print_outline,
         }, cls=DjangoJSONEncoder))
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -77,9 +77,14 @@ class NumberError(ValueError):
     """A text that should be a decimal number is not one; the message is for the user."""
 
 
+# Rounding needs room for every digit of the result: the default context (28 digits) raises on a
+# deviation of 10^26 %, which bounded inputs (FIGURE_* below) can still produce.
+_WIDE = Context(prec=80)
+
+
 def q2(value: Decimal) -> Decimal:
     """Return ``value`` rounded half-up to 2 decimals (RULES §1)."""
-    result = value.quantize(CENT, rounding=ROUND_HALF_UP)
+    result = value.quantize(CENT, rounding=ROUND_HALF_UP, context=_WIDE)
     return result.copy_abs() if result.is_zero() else result
 
 
@@ -212,6 +217,24 @@ def parse_target(text: str) -> Target:
     return Target(original, comparator or EQ, Decimal(match.group("number")), unit)
 
 
+# A number in a target or actual value is at most this large and this precise: what the parsed
+# column (numeric(24,8)) holds, far beyond any real figure, and small enough to compute with.
+FIGURE_INTEGER_DIGITS = 16
+FIGURE_PLACES = 8
+
+
+def figure_problem(target: Target) -> str | None:
+    """Return why the number in a parsed target/actual cannot be used (too large, too precise), or None."""
+    value = target.value
+    if target.is_qualitative or value is None:
+        return None
+    if abs(value) >= Decimal(10) ** FIGURE_INTEGER_DIGITS:
+        return f"数值过大（应小于 {Decimal(10) ** FIGURE_INTEGER_DIGITS:,}）"
+    if -value.normalize().as_tuple().exponent > FIGURE_PLACES:
+        return f"数值最多保留 {FIGURE_PLACES} 位小数"
+    return None
+
+
 def units_differ(target: Target, actual: Target) -> bool:
     """Return True when the actual is written in another unit than the target (an error)."""
     if target.is_qualitative or actual.is_qualitative:
@@ -248,6 +271,8 @@ class Scheme:
     execution_rounding: str = "deduction"
     three_public_basis: str = "budget"  # "budget" or "final" for "三公经费"变动率 (RULES §5)
     layout: str = "national"  # which official layout prints it: national, hubei, jiangsu, wuhan
+    # How the jurisdiction prints its forms (titles, section order, captions): data, see schemes.py.
+    print_outline: dict = field(default_factory=dict, compare=False, hash=False)
 
     def is_manual(self, level1: str) -> bool:
         return "*" in self.manual_level1 or level1 in self.manual_level1
@@ -505,9 +530,27 @@ class Evaluation:
     indicator_score_total: Decimal | None = None
 
     @property
+    def execution_deduction(self) -> Decimal | None:
+        """Return the points lost on execution (石家庄 prints "扣1.65分"): weight − execution score."""
+        if self.execution_weight is None or self.execution_score is None:
+            return None
+        return self.execution_weight - self.execution_score
+
+    @property
     def shown_total(self) -> Decimal | None:
         """Return the total the form is graded on: an entered total wins (RULES §4, 石家庄)."""
         return self.entered_total if self.entered_total is not None else self.total
+
+
+def overall_component(evaluation: "Evaluation", scheme: Scheme) -> ComponentResult | None:
+    """Return the 综合绩效 row of a component-scored evaluation (新洲 评分结果): sums, rate, grade."""
+    if not evaluation.components:
+        return None
+    weight = sum((c.weight for c in evaluation.components), ZERO)
+    score = q2(sum((c.score for c in evaluation.components), ZERO))
+    overall_rate = truncate1(score / weight * HUNDRED) if weight else None
+    return ComponentResult("综合绩效", weight, score, overall_rate,
+                           grade_for(overall_rate, scheme))
 
 
 def _budget_lines_for(kind: str) -> tuple[str, ...]:
@@ -608,10 +651,16 @@ def _indicator(
     except TargetError as exc:
         errors.append(Issue(f"{path}.target", f"指标值{exc}"))
         target = None
+    if target is not None and (problem := figure_problem(target)):
+        errors.append(Issue(f"{path}.target", f"指标值“{row.target}”{problem}"))
+        target = None
     actual = None
     if row.actual.strip():
         actual = parse_target(row.actual)
-        if target is not None and not target.is_qualitative:
+        if problem := figure_problem(actual):
+            errors.append(Issue(f"{path}.actual", f"实际完成值“{row.actual}”{problem}"))
+            actual = None
+        if actual is not None and target is not None and not target.is_qualitative:
             if actual.is_qualitative:
                 errors.append(Issue(f"{path}.actual", f"实际完成值“{row.actual}”应为数值，与指标值“{row.target}”对应"))
                 actual = None
