@@ -12,8 +12,8 @@ from tests.helpers import signed_in
 pytestmark = pytest.mark.django_db
 
 
-def import_year(examples_dir, year, change):
-    data = json.loads((examples_dir / "shijiazhuang-peixun-2023.json").read_text(encoding="utf-8"))
+def import_year(base, year, change):
+    data = json.loads(json.dumps(base))
     data["fiscal_year"] = year
     change(data)
     document, errors = interchange.parse_document(data, schemes=selectors.scheme_map())
@@ -21,23 +21,30 @@ def import_year(examples_dir, year, change):
     return services.assessment_import(document=document)
 
 
+def row(data, name):
+    return next(i for i in data["indicators"] if i["name"] == name)
+
+
 @pytest.fixture
-def three_years(demo, examples_dir):
+def three_years(demo):
+    """The demo's approved 2023 form of 专项业务培训费, with a 2022 and a 2024 form made from it."""
+    project = Project.objects.get(name="专项业务培训费")
+    a2023 = selectors.assessment_queryset().get(project=project, fiscal_year__year=2023)
+    base = interchange.document_to_json(selectors.assessment_document(assessment=a2023))
+
     def y2022(data):
-        data["indicators"][2]["actual"] = "85%"  # 满意度 missed (≥90%)
-        data["indicators"][2]["reason"] = "宣传不到位"
-        data["analysis"]["improvements"] = "加强培训宣传，提高满意度"
+        row(data, "培训合格率").update(actual="95%", reason="考核不严")  # missed (=100%)
+        data.setdefault("analysis", {})["improvements"] = "加强培训考核，提高合格率"
 
     def y2024(data):
-        data["indicators"][0]["target"] = "≥120%"  # a new target
-        data["indicators"][0]["actual"] = "120%"
-        data["indicators"] = [i for i in data["indicators"] if i["name"] != "服务对象生活质量提高"]
-        data["indicators"].append({"level1": "产出指标", "level2": "质量指标", "name": "培训合格率",
-                                   "target": "≥95%", "actual": "96%", "weight": "30"})
+        row(data, "专项业务培训次数").update(target="=4次", actual="4次")  # a new target
+        data["indicators"] = [i for i in data["indicators"] if i["name"] != "职工整体素质"]
+        data["indicators"].append({"level1": "满意度指标", "level2": "服务对象满意度指标", "name": "培训满意度",
+                                   "target": "≥90%", "actual": "96%", "weight": "30"})
 
-    import_year(examples_dir, 2022, y2022)
-    import_year(examples_dir, 2024, y2024)
-    return Project.objects.get(name="专项业务培训费")
+    import_year(base, 2022, y2022)
+    import_year(base, 2024, y2024)
+    return project
 
 
 def test_years_side_by_side_with_changes_and_last_years_improvements(three_years):
@@ -46,16 +53,16 @@ def test_years_side_by_side_with_changes_and_last_years_improvements(three_years
     assert response.status_code == 200
     view = response.context["view"]
     assert [y.year for y in view.years] == [2022, 2023, 2024]
-    assert view.years[1].previous_improvements == "加强培训宣传，提高满意度"
+    assert view.years[1].previous_improvements == "加强培训考核，提高合格率"
     rows = {r.name: r for r in view.rows}
-    satisfaction = rows["服务对象满意度"].cells
-    assert satisfaction[0].missed and not satisfaction[1].missed and satisfaction[1].follow_up == "已改进"
-    tasks = rows["完成任务数量"].cells
-    assert tasks[1].change == "same" and tasks[2].change == "changed" and tasks[2].previous_target == "100%"
-    assert rows["服务对象生活质量提高"].cells[2].change == "dropped"
-    assert rows["培训合格率"].cells[2].change == "new" and not rows["培训合格率"].cells[1].present
+    passing = rows["培训合格率"].cells
+    assert passing[0].missed and not passing[1].missed and passing[1].follow_up == "已改进"
+    count = rows["专项业务培训次数"].cells
+    assert count[1].change == "same" and count[2].change == "changed" and count[2].previous_target == "=3次"
+    assert rows["职工整体素质"].cells[2].change == "dropped"
+    assert rows["培训满意度"].cells[2].change == "new" and not rows["培训满意度"].cells[1].present
     html = response.content.decode()
-    assert "加强培训宣传，提高满意度" in html and "目标值变化" in html and "已改进" in html and "新增" in html
+    assert "加强培训考核，提高合格率" in html and "目标值变化" in html and "已改进" in html and "新增" in html
     # The 2023 figures are the approved form's own.
     a2023 = Assessment.objects.get(project=three_years, fiscal_year__year=2023)
     assert view.years[1].execution_rate == a2023.execution_rate
