@@ -184,12 +184,9 @@ def _form_etag(request, region_id, pk, **kwargs):
 
 
 def _render_pdf(assessment) -> bytes:
-    """The approved revision as a PDF (the speed helper's cache when present)."""
+    """The approved revision as a PDF (printing keeps an approved form's PDF once rendered)."""
     from assessments import printing
 
-    cached = getattr(printing, "approved_pdf", None)
-    if cached is not None:
-        return cached(assessment=assessment)
     return printing.render(assessment=assessment, fmt="pdf")
 
 
