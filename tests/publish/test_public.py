@@ -209,3 +209,14 @@ def test_department_form_offers_its_report_in_word(published):
     # A project form has no 自评报告: no link, and the address is a 404.
     assert reverse("public_form_docx", args=[region().pk, shown[0].pk]) not in html
     assert client.get(reverse("public_form_docx", args=[region().pk, shown[0].pk])).status_code == 404
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", "abc", "9" * 25, "-1", "2024²", "\x00"])
+def test_unreadable_filters_are_ignored_never_a_server_error(published, value):
+    client = Client()
+    for key in ("year", "department", "page", "q"):
+        assert client.get(reverse("public_region", args=[region().pk]), {key: value}).status_code == 200
+    bureau = signed_in("czj_reviewer", "demo-review-czj-2024")
+    for key in ("year", "kind", "status"):
+        assert bureau.get(reverse("summary"), {key: value}).status_code == 200, (key, value)
+    assert bureau.get(reverse("summary"), {"department": value}).status_code == 404
