@@ -9,3 +9,6 @@ class AssessmentsConfig(AppConfig):
 
     def ready(self):
         from assessments import drafts  # noqa: F401 (connects the sign-in receiver that saves kept posts)
+        from assessments.context_processors import connect_signals
+
+        connect_signals()  # the 通知 count is cached; these say when it may have changed

@@ -12,6 +12,7 @@ Vocabulary:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
@@ -186,6 +187,9 @@ def _normalise(text: str) -> str:
     return re.sub(r"\s+", "", cleaned).replace(",", "")
 
 
+# Cached: a Target is immutable, and a province's forms repeat the same few thousand texts
+# (an error is raised again each time, not cached).
+@lru_cache(maxsize=65_536, typed=True)
 def parse_target(text: str) -> Target:
     """Return the parsed form of a printed target or actual value (RULES §3.1).
 
@@ -328,6 +332,7 @@ def execution_score(
 # ---------------------------------------------------------------------------------------------
 # §3.2 Indicator scores, §3.3 deviation, §3.4 reasons
 # ---------------------------------------------------------------------------------------------
+@lru_cache(maxsize=65_536)  # pure, and its result is rounded to 2 places whatever the inputs' scale
 def quantitative_score(comparator: str, target: Decimal, actual: Decimal, weight: Decimal) -> Decimal:
     """Return the score of a ≥ / ≤ / = indicator, capped to [0, W], 2 decimals (RULES §3.2)."""
     a, b, w = target, actual, weight
@@ -365,6 +370,7 @@ def share_in_band(band: str, share: Decimal) -> bool:
     return low <= share < high or (high_included and share == high)
 
 
+@lru_cache(maxsize=65_536)  # pure on immutable Targets
 def deviation(target: Target, actual: Target | None) -> str:
     """Return 偏差情况 exactly as the official form prints it (RULES §3.3); "" when no actual."""
     if actual is None:

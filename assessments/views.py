@@ -357,7 +357,8 @@ def assessment_step(request, pk, step):
     if kept is not None:  # posted while signed out, then someone else saved: show both, overwrite nothing
         return _render_step(request, selectors.assessment_queryset().get(pk=pk), steps, current,
                             post=kept[0], conflict=kept[1])
-    return _render_step(request, selectors.assessment_queryset().get(pk=assessment.pk), steps, current)
+    # Loaded just above with its rows (_editable): loading it again would cost six more queries.
+    return _render_step(request, assessment, steps, current)
 
 
 def _render_step(request, assessment, steps, current, post=None, conflict=None, status=None):

@@ -35,6 +35,14 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 BATCH_EXPORT_RECYCLE_EVERY = env_int("BATCH_EXPORT_RECYCLE_EVERY", 40)
 # One person may have at most this many exports queued or running at a time.
 BATCH_EXPORT_MAX_PENDING = env_int("BATCH_EXPORT_MAX_PENDING", 3)
+# Forms laid out together as one WeasyPrint document in a batch, so they share the embedded fonts.
+BATCH_EXPORT_CHUNK = env_int("BATCH_EXPORT_CHUNK", 20)
+# Subset CJK faces prepared once (`manage.py prepare_fonts`, run by `make setup`).
+# PDF downloads are laid out in this many renderer processes per web process (0: in the web
+# process itself, as tests and commands do); a renderer is replaced after so many documents.
+PDF_RENDERER_PROCESSES = env_int("PDF_RENDERER_PROCESSES", 0)
+PDF_RENDERER_RECYCLE_EVERY = env_int("PDF_RENDERER_RECYCLE_EVERY", 100)
+PDF_FONT_DIR = env_str("PDF_FONT_DIR", str(BASE_DIR / "var" / "fonts"))
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -12,9 +12,13 @@ from tests.helpers import signed_in
 pytestmark = pytest.mark.django_db
 
 
-def import_year(base, year, change):
-    data = json.loads(json.dumps(base))
+def import_year(year, change):
+    """Import another year of the demo's 2023 专项业务培训费 (as published), changed by ``change``."""
+    published = Assessment.objects.get(project__name="专项业务培训费", fiscal_year__year=2023)
+    data = selectors.assessment_export_json(assessment=published)
+    data.pop("computed")
     data["fiscal_year"] = year
+    data.setdefault("analysis", {})
     change(data)
     document, errors = interchange.parse_document(data, schemes=selectors.scheme_map())
     assert not errors, errors
@@ -27,24 +31,21 @@ def row(data, name):
 
 @pytest.fixture
 def three_years(demo):
-    """The demo's approved 2023 form of 专项业务培训费, with a 2022 and a 2024 form made from it."""
-    project = Project.objects.get(name="专项业务培训费")
-    a2023 = selectors.assessment_queryset().get(project=project, fiscal_year__year=2023)
-    base = interchange.document_to_json(selectors.assessment_document(assessment=a2023))
-
     def y2022(data):
-        row(data, "培训合格率").update(actual="95%", reason="考核不严")  # missed (=100%)
-        data.setdefault("analysis", {})["improvements"] = "加强培训考核，提高合格率"
+        row(data, "培训人均每天费用")["actual"] = "480元"  # over the ≤450元 target: missed
+        row(data, "培训人均每天费用")["reason"] = "培训场地费用上涨"
+        data["analysis"]["improvements"] = "加强费用控制，压减培训成本"
 
     def y2024(data):
-        row(data, "专项业务培训次数").update(target="=4次", actual="4次")  # a new target
+        row(data, "专项业务培训次数")["target"] = "=4次"  # a new target
+        row(data, "专项业务培训次数")["actual"] = "4次"
         data["indicators"] = [i for i in data["indicators"] if i["name"] != "职工整体素质"]
-        data["indicators"].append({"level1": "满意度指标", "level2": "服务对象满意度指标", "name": "培训满意度",
-                                   "target": "≥90%", "actual": "96%", "weight": "30"})
+        data["indicators"].append({"level1": "产出指标", "level2": "质量指标", "name": "培训覆盖率",
+                                   "target": "≥95%", "actual": "96%", "weight": "30"})
 
-    import_year(base, 2022, y2022)
-    import_year(base, 2024, y2024)
-    return project
+    import_year(2022, y2022)
+    import_year(2024, y2024)
+    return Project.objects.get(name="专项业务培训费")
 
 
 def test_years_side_by_side_with_changes_and_last_years_improvements(three_years):
@@ -53,16 +54,16 @@ def test_years_side_by_side_with_changes_and_last_years_improvements(three_years
     assert response.status_code == 200
     view = response.context["view"]
     assert [y.year for y in view.years] == [2022, 2023, 2024]
-    assert view.years[1].previous_improvements == "加强培训考核，提高合格率"
+    assert view.years[1].previous_improvements == "加强费用控制，压减培训成本"
     rows = {r.name: r for r in view.rows}
-    passing = rows["培训合格率"].cells
-    assert passing[0].missed and not passing[1].missed and passing[1].follow_up == "已改进"
-    count = rows["专项业务培训次数"].cells
-    assert count[1].change == "same" and count[2].change == "changed" and count[2].previous_target == "=3次"
+    cost = rows["培训人均每天费用"].cells
+    assert cost[0].missed and not cost[1].missed and cost[1].follow_up == "已改进"
+    tasks = rows["专项业务培训次数"].cells
+    assert tasks[1].change == "same" and tasks[2].change == "changed" and tasks[2].previous_target == "=3次"
     assert rows["职工整体素质"].cells[2].change == "dropped"
-    assert rows["培训满意度"].cells[2].change == "new" and not rows["培训满意度"].cells[1].present
+    assert rows["培训覆盖率"].cells[2].change == "new" and not rows["培训覆盖率"].cells[1].present
     html = response.content.decode()
-    assert "加强培训考核，提高合格率" in html and "目标值变化" in html and "已改进" in html and "新增" in html
+    assert "加强费用控制，压减培训成本" in html and "目标值变化" in html and "已改进" in html and "新增" in html
     # The 2023 figures are the approved form's own.
     a2023 = Assessment.objects.get(project=three_years, fiscal_year__year=2023)
     assert view.years[1].execution_rate == a2023.execution_rate
