@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import condition, require_safe
 
 from assessments.models import Assessment, Region
+from assessments.params import int_param, year_param
 
 PAGE_SIZE = 50
 # Bump when the public templates change, so cached pages are not served with a stale layout.
@@ -151,11 +152,13 @@ def _render_region_page(request, region_id) -> str:
           .only("pk", "kind", "total_score", "grade", "published_at", "fiscal_year__year", "department__name",
                 "project__name")
           .order_by("-fiscal_year__year", "department__name", "kind", "project__name", "pk"))
-    filters = {k: request.GET.get(k, "").strip() for k in ("year", "department", "q")}
-    if filters["year"].isdigit():
-        qs = qs.filter(fiscal_year__year=int(filters["year"]))
-    if filters["department"].isdigit():
-        qs = qs.filter(department_id=int(filters["department"]))
+    # NUL cannot reach PostgreSQL (it refuses the query); no project name contains one.
+    filters = {k: request.GET.get(k, "").replace("\x00", "").strip() for k in ("year", "department", "q")}
+    year, department = year_param(filters["year"]), int_param(filters["department"])
+    if year is not None:
+        qs = qs.filter(fiscal_year__year=year)
+    if department is not None:
+        qs = qs.filter(department_id=department)
     if filters["q"]:
         qs = qs.filter(project__name__icontains=filters["q"][:100])
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -184,12 +187,9 @@ def _form_etag(request, region_id, pk, **kwargs):
 
 
 def _render_pdf(assessment) -> bytes:
-    """The approved revision as a PDF (the speed helper's cache when present)."""
+    """The approved revision as a PDF (printing keeps an approved form's PDF once rendered)."""
     from assessments import printing
 
-    cached = getattr(printing, "approved_pdf", None)
-    if cached is not None:
-        return cached(assessment=assessment)
     return printing.render(assessment=assessment, fmt="pdf")
 
 

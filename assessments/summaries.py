@@ -194,7 +194,8 @@ def summary_layout(summary: Summary) -> layouts.Layout:
             "scope": summary.scope_label,
             "status": _("仅含已审核的表") if summary.status != STATUS_ALL else _("含全部状态的表")},
         orientation="landscape", meta=[(_("单位"), _("万元")), (_("表数"), str(t.count))],
-        blocks=blocks, draft=False, filename=f"summary-{summary.year}-{summary.kind}")
+        blocks=blocks, draft=False, filename=f"summary-{summary.year}-{summary.kind}",
+        document_title=f"{summary.year}年度{summary.title}", subject=summary.scope_label)
 
 
 TOTAL_COLUMNS = ["表数", "预算数（万元）", "执行数（万元）", "执行率（%）", "平均总分", "未完成指标数"]
@@ -214,15 +215,11 @@ def _totals_table(caption, first, totals, grand):
 def render_pdf(summary: Summary) -> bytes:
     """Return the summary as a PDF through the forms' print template and renderer."""
     from django.conf import settings
-    from django.template.loader import render_to_string
 
     from assessments import pdfworker, printing
 
     layout = summary_layout(summary)
-    try:
-        html = printing.render_html(layout=layout)
-    except TypeError:  # a print module that only prints forms
-        html = render_to_string("print/layout.html", {"layout": layout, "blocks": printing._blocks(layout)})
+    html = printing.render_html(layout=layout)
     options = (printing.pdf_options() if hasattr(printing, "pdf_options")
                else {"static_url": settings.STATIC_URL, "roots": printing.static_roots()})
     return pdfworker.render(html, **options)

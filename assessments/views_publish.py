@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from assessments import compare, selectors, services, summaries, wizard
 from assessments.errors import AppError
 from assessments.models import Assessment, FiscalYear, Project
+from assessments.params import int_param, year_param
 
 
 @login_required
@@ -53,12 +54,12 @@ def summary(request, fmt="html"):
     departments = selectors.departments_visible_to(user=request.user).order_by("name")
     years = list(FiscalYear.objects.order_by("-year").values_list("year", flat=True))
     params = {k: request.GET.get(k, "") for k in ("year", "kind", "department", "status")}
-    year = int(params["year"]) if params["year"].isascii() and params["year"].isdigit() else (years[0] if years else None)
+    year = year_param(params["year"]) or (years[0] if years else None)
     kind = params["kind"] if params["kind"] in summaries.KINDS else Assessment.Kind.PROJECT
     status = summaries.STATUS_ALL if params["status"] == summaries.STATUS_ALL else summaries.STATUS_APPROVED
     department = None
     if params["department"]:
-        department = get_object_or_404(departments, pk=params["department"] if params["department"].isdigit() else 0)
+        department = get_object_or_404(departments, pk=int_param(params["department"]) or 0)
     result = None
     if year is not None:
         result = summaries.build_summary(user=request.user, year=year, kind=kind, department=department,

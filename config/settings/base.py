@@ -171,7 +171,8 @@ PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 300)
 PUBLIC_CACHE = {
     "BACKEND": env_str("PUBLIC_CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
     "LOCATION": env_str("PUBLIC_CACHE_LOCATION", "yusuan-public"),
-    "OPTIONS": {"MAX_ENTRIES": 5000},
+    # Rendered pages are ~40 KB: at most ~40 MB per process.
+    "OPTIONS": {"MAX_ENTRIES": 1000},
 }
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},

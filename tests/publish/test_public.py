@@ -187,3 +187,36 @@ def test_list_page_costs_one_query_once_rendered_and_few_when_not(published):
         assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
     # version, region, filter choices, count, page; then only the version.
     assert len(first) <= 5 and len(again) == 1 and len(conditional) == 1
+
+
+def test_department_form_offers_its_report_in_word(published):
+    import io
+
+    from docx import Document
+
+    shown, _hidden = published
+    department_form = sjz_forms().get(kind=Assessment.Kind.DEPARTMENT, status="approved")
+    services.assessment_publish(assessment=department_form, user=User.objects.get(username="czj_reviewer"))
+    client = Client()
+    html = client.get(reverse("public_region", args=[region().pk])).content.decode()
+    word = reverse("public_form_docx", args=[region().pk, department_form.pk])
+    assert word in html and "自评报告（Word）" in html
+    response = client.get(word)
+    assert response.status_code == 200 and response.content.startswith(b"PK")
+    text = "\n".join(p.text for p in Document(io.BytesIO(response.content)).paragraphs)
+    assert "石家庄市总工会" in text or any("石家庄市总工会" in c.text for t in Document(io.BytesIO(
+        response.content)).tables for r in t.rows for c in r.cells)
+    # A project form has no 自评报告: no link, and the address is a 404.
+    assert reverse("public_form_docx", args=[region().pk, shown[0].pk]) not in html
+    assert client.get(reverse("public_form_docx", args=[region().pk, shown[0].pk])).status_code == 404
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", "abc", "9" * 25, "-1", "2024²", "\x00"])
+def test_unreadable_filters_are_ignored_never_a_server_error(published, value):
+    client = Client()
+    for key in ("year", "department", "page", "q"):
+        assert client.get(reverse("public_region", args=[region().pk]), {key: value}).status_code == 200
+    bureau = signed_in("czj_reviewer", "demo-review-czj-2024")
+    for key in ("year", "kind", "status"):
+        assert bureau.get(reverse("summary"), {key: value}).status_code == 200, (key, value)
+    assert bureau.get(reverse("summary"), {"department": value}).status_code == 404

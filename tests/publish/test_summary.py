@@ -128,3 +128,19 @@ def test_cached_figures_of_fill_province_are_the_services_own():
         form.refresh_from_db()
         assert cached == (form.budget_amount, form.executed_amount,
                           sorted(form.indicators.filter(missed=True).values_list("pk", flat=True)))
+
+
+def test_migration_fills_the_new_cached_figures_of_stored_forms(demo):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("assessments.migrations.0009_publish_figures_and_publication")
+    expected = {a.pk: (a.budget_amount, a.executed_amount) for a in Assessment.objects.all()}
+    missed = set(Indicator.objects.filter(missed=True).values_list("pk", flat=True))
+    assert any(v[0] is not None for v in expected.values())
+    Assessment.objects.update(budget_amount=None, executed_amount=None)
+    Indicator.objects.update(missed=False)
+    migration.fill_cached_figures(apps, None)
+    assert {a.pk: (a.budget_amount, a.executed_amount) for a in Assessment.objects.all()} == expected
+    assert set(Indicator.objects.filter(missed=True).values_list("pk", flat=True)) == missed
