@@ -146,7 +146,12 @@ class FormAccess:
 
     # -- reviewing ----------------------------------------------------------------------------
     def _levels(self):
-        return list(self.assessment.department.review_levels.all())
+        # Read once per form object: a page asks several questions of the same form.
+        levels = getattr(self.assessment, "_access_levels", None)
+        if levels is None:
+            levels = list(self.assessment.department.review_levels.all())
+            self.assessment._access_levels = levels
+        return levels
 
     def _reviews_at(self, level_index) -> bool:
         """Is the user a reviewer of the given level of the chain (``None``: the last one)?

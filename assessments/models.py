@@ -56,6 +56,10 @@ class ScoringScheme(models.Model):
         choices=[("budget", _("预算")), ("final", _("决算"))],
     )
     layout = models.CharField(_("打印版式"), max_length=16, choices=Layout.choices, default=Layout.NATIONAL)
+    print_outline = models.JSONField(
+        _("打印标题和章节顺序"), default=dict, blank=True,
+        help_text=_("各表标题、报告各节和表格的顺序、表格标题；留空则用通用版式（见 schemes.py 的说明）"),
+    )
 
     class Meta:
         verbose_name = _("评分规则")
@@ -86,6 +90,7 @@ class ScoringScheme(models.Model):
             "execution_rounding": self.execution_rounding,
             "three_public_basis": self.three_public_basis,
             "layout": self.layout,
+            "print_outline": self.print_outline,
         }, cls=DjangoJSONEncoder))
 
 
@@ -102,6 +107,9 @@ class Region(models.Model):
                                           verbose_name=_("部门整体自评评分规则"))
     targets_scheme = models.ForeignKey(ScoringScheme, models.PROTECT, related_name="+",
                                        verbose_name=_("部门整体目标表规则"))
+    # Raised by every publish and withdrawal of a form of the region: the public page's ETag and
+    # cache key, so a visitor's conditional GET costs one primary-key read.
+    publication_version = models.PositiveIntegerField(_("公开版本"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("地区")
@@ -285,6 +293,12 @@ class Assessment(models.Model):
     total_score = models.DecimalField(_("总分"), max_digits=6, decimal_places=2, null=True, blank=True, editable=False)
     grade = models.CharField(_("等级"), max_length=10, blank=True, editable=False)
     problem_count = models.PositiveIntegerField(_("待解决问题数"), default=0, editable=False)
+    # 预算数 and 执行数 of the form's 年度资金总额/预算总金额 row, cached like the figures above so
+    # that the bureau's summary of a province's 10,000 forms is one query, not 10,000 evaluations.
+    budget_amount = money_field(_("预算数（万元）"), null=True, blank=True, editable=False)
+    executed_amount = money_field(_("执行数（万元）"), null=True, blank=True, editable=False)
+    # 信息公开: set while a reviewer has published the (approved) form on the public page.
+    published_at = models.DateTimeField(_("公开时间"), null=True, blank=True, editable=False, db_index=True)
 
     wizard_step = models.CharField(_("填报步骤"), max_length=32, blank=True)
     # What a user typed on a step that could not be stored yet (e.g. text in an amount field),
@@ -365,7 +379,7 @@ class BudgetLine(models.Model):
     class Meta:
         verbose_name = _("预算资金行")
         verbose_name_plural = _("预算资金行")
-        ordering = ["assessment", "order"]
+        ordering = ["assessment_id", "order"]  # by id: "assessment" would join four tables to sort by its title
 
     def __str__(self):
         return self.name or self.get_line_display()
@@ -407,11 +421,15 @@ class Indicator(models.Model):
     reason = models.TextField(_("偏差原因分析及改进措施"), blank=True)
     key_work = models.CharField(_("重点工作"), max_length=200, blank=True)
     project_name = models.CharField(_("对应项目"), max_length=200, blank=True)
+    # Cache of rules.target_missed for this row, refreshed with the form's figures: the summary
+    # tables list the missed indicators of thousands of forms with one query.
+    missed = models.BooleanField(_("未完成目标"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("绩效指标")
         verbose_name_plural = _("绩效指标")
-        ordering = ["assessment", "order"]
+        ordering = ["assessment_id", "order"]  # by id: "assessment" would join four tables to sort by its title
+        indexes = [models.Index(fields=["assessment"], condition=Q(missed=True), name="indicator_missed")]
 
     def __str__(self):
         return self.name
@@ -459,7 +477,7 @@ class KeyTask(models.Model):
     class Meta:
         verbose_name = _("年度重点任务")
         verbose_name_plural = _("年度重点任务")
-        ordering = ["assessment", "order"]
+        ordering = ["assessment_id", "order"]  # by id: "assessment" would join four tables to sort by its title
 
     def __str__(self):
         return self.task
@@ -475,7 +493,7 @@ class ReportSection(models.Model):
     class Meta:
         verbose_name = _("自评报告章节")
         verbose_name_plural = _("自评报告章节")
-        ordering = ["assessment", "order"]
+        ordering = ["assessment_id", "order"]  # by id: "assessment" would join four tables to sort by its title
 
     def __str__(self):
         return self.title
@@ -494,7 +512,7 @@ class ComponentScore(models.Model):
     class Meta:
         verbose_name = _("评价维度得分")
         verbose_name_plural = _("评价维度得分")
-        ordering = ["assessment", "order"]
+        ordering = ["assessment_id", "order"]  # by id: "assessment" would join four tables to sort by its title
 
     def __str__(self):
         return self.name

@@ -12,6 +12,7 @@ Vocabulary:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
@@ -186,6 +187,9 @@ def _normalise(text: str) -> str:
     return re.sub(r"\s+", "", cleaned).replace(",", "")
 
 
+# Cached: a Target is immutable, and a province's forms repeat the same few thousand texts
+# (an error is raised again each time, not cached).
+@lru_cache(maxsize=65_536, typed=True)
 def parse_target(text: str) -> Target:
     """Return the parsed form of a printed target or actual value (RULES §3.1).
 
@@ -271,6 +275,8 @@ class Scheme:
     execution_rounding: str = "deduction"
     three_public_basis: str = "budget"  # "budget" or "final" for "三公经费"变动率 (RULES §5)
     layout: str = "national"  # which official layout prints it: national, hubei, jiangsu, wuhan
+    # How the jurisdiction prints its forms (titles, section order, captions): data, see schemes.py.
+    print_outline: dict = field(default_factory=dict, compare=False, hash=False)
 
     def is_manual(self, level1: str) -> bool:
         return "*" in self.manual_level1 or level1 in self.manual_level1
@@ -326,6 +332,7 @@ def execution_score(
 # ---------------------------------------------------------------------------------------------
 # §3.2 Indicator scores, §3.3 deviation, §3.4 reasons
 # ---------------------------------------------------------------------------------------------
+@lru_cache(maxsize=65_536)  # pure, and its result is rounded to 2 places whatever the inputs' scale
 def quantitative_score(comparator: str, target: Decimal, actual: Decimal, weight: Decimal) -> Decimal:
     """Return the score of a ≥ / ≤ / = indicator, capped to [0, W], 2 decimals (RULES §3.2)."""
     a, b, w = target, actual, weight
@@ -363,6 +370,7 @@ def share_in_band(band: str, share: Decimal) -> bool:
     return low <= share < high or (high_included and share == high)
 
 
+@lru_cache(maxsize=65_536)  # pure on immutable Targets
 def deviation(target: Target, actual: Target | None) -> str:
     """Return 偏差情况 exactly as the official form prints it (RULES §3.3); "" when no actual."""
     if actual is None:
@@ -382,6 +390,34 @@ def deviation_value(text: str) -> Decimal | None:
     if not text or not text.endswith("%"):
         return None
     return Decimal(text[:-1])
+
+
+def budget_totals(form: "Form") -> tuple[Decimal | None, Decimal | None]:
+    """Return (预算数, 执行数) of the form's 年度资金总额 / 预算总金额 row, as its 执行率 takes them."""
+    for row in form.budget:
+        if row.line == LINE_TOTAL:
+            return row.effective_adjusted, row.executed
+    return None, None
+
+
+def target_missed(result: "IndicatorResult") -> bool:
+    """Return whether an indicator fell short of its target (the summary tables list these).
+
+    Read as the scores read it (§3.2): ≥ and "= A" with A > 0 are missed below A, ≤ above A,
+    "= 0" (or below) unless met exactly; a qualitative target is missed when the actual differs
+    and the evaluator did not rate it 达成年度指标. A row without an actual is not reported.
+    """
+    target, actual = result.target, result.actual
+    if target is None or actual is None:
+        return False
+    if target.is_qualitative or actual.is_qualitative:
+        return actual.text != target.text and result.band != BAND_ACHIEVED
+    a, b = target.value, actual.value
+    if target.comparator == LE:
+        return b > a
+    if target.comparator == EQ and a <= 0:
+        return b != a
+    return b < a
 
 
 # ---------------------------------------------------------------------------------------------
@@ -500,9 +536,27 @@ class Evaluation:
     indicator_score_total: Decimal | None = None
 
     @property
+    def execution_deduction(self) -> Decimal | None:
+        """Return the points lost on execution (石家庄 prints "扣1.65分"): weight − execution score."""
+        if self.execution_weight is None or self.execution_score is None:
+            return None
+        return self.execution_weight - self.execution_score
+
+    @property
     def shown_total(self) -> Decimal | None:
         """Return the total the form is graded on: an entered total wins (RULES §4, 石家庄)."""
         return self.entered_total if self.entered_total is not None else self.total
+
+
+def overall_component(evaluation: "Evaluation", scheme: Scheme) -> ComponentResult | None:
+    """Return the 综合绩效 row of a component-scored evaluation (新洲 评分结果): sums, rate, grade."""
+    if not evaluation.components:
+        return None
+    weight = sum((c.weight for c in evaluation.components), ZERO)
+    score = q2(sum((c.score for c in evaluation.components), ZERO))
+    overall_rate = truncate1(score / weight * HUNDRED) if weight else None
+    return ComponentResult("综合绩效", weight, score, overall_rate,
+                           grade_for(overall_rate, scheme))
 
 
 def _budget_lines_for(kind: str) -> tuple[str, ...]:

@@ -70,21 +70,36 @@ def department_get_or_create(*, name: str, parent: Department | None = None, reg
 @transaction.atomic
 def assessment_recompute(*, assessment: Assessment) -> Assessment:
     """Refresh the cached figures (rate, total, grade, problem count) from rules.evaluate."""
+    from assessments.selectors import assessment_document
+
     fresh = assessment_queryset().get(pk=assessment.pk)
-    evaluation = assessment_evaluation(assessment=fresh)
+    form = assessment_document(assessment=fresh).form()
+    evaluation = rules.evaluate(form, fresh.rules_scheme())
+    figures, missed = cached_figures(form, evaluation)
+    for name, value in figures.items():
+        setattr(assessment, name, value)
+    Assessment.objects.filter(pk=assessment.pk).update(**figures)
+    rows = list(fresh.indicators.all())
+    if len(rows) == len(evaluation.indicators):
+        missed_ids = [row.pk for row, flag in zip(rows, missed) if flag]
+        Indicator.objects.filter(assessment=fresh).exclude(pk__in=missed_ids).filter(missed=True).update(missed=False)
+        Indicator.objects.filter(pk__in=missed_ids, missed=False).update(missed=True)
+    return assessment
+
+
+def cached_figures(form, evaluation) -> tuple[dict, list[bool]]:
+    """Return the figures cached on Assessment (by field) and each indicator's missed flag."""
+    budget, executed = rules.budget_totals(form)
     # Cached for lists only: a figure too wide for its column (a rate of 10^15 % from a typo in an
     # amount) is left out of the cache rather than failing the save; the form shows the real one.
-    assessment.execution_rate = _cacheable(evaluation.execution_rate, digits=7)
-    assessment.total_score = _cacheable(evaluation.shown_total, digits=4)
-    assessment.grade = evaluation.grade or ""
-    assessment.problem_count = len(evaluation.problems)
-    Assessment.objects.filter(pk=assessment.pk).update(
-        execution_rate=assessment.execution_rate,
-        total_score=assessment.total_score,
-        grade=assessment.grade,
-        problem_count=assessment.problem_count,
-    )
-    return assessment
+    return {
+        "execution_rate": _cacheable(evaluation.execution_rate, digits=7),
+        "total_score": _cacheable(evaluation.shown_total, digits=4),
+        "grade": evaluation.grade or "",
+        "problem_count": len(evaluation.problems),
+        "budget_amount": _cacheable(budget, digits=14),
+        "executed_amount": _cacheable(executed, digits=14),
+    }, [rules.target_missed(result) for result in evaluation.indicators]
 
 
 def _cacheable(value, *, digits):
@@ -328,10 +343,70 @@ def assessment_save_step(*, assessment: Assessment, user, step, data, expected_v
     assessment.wizard_step = step.key
     assessment.version += 1
     assessment.save()
-    _log(assessment=assessment, type=event_type, user=user, before=before,
-         comment=(comment or str(step.label)) + (_("（含未通过校验的输入）") if data.errors else ""),
-         step=step.key, version=assessment.version)
+    comment = (comment or str(step.label)) + (_("（含未通过校验的输入）") if data.errors else "")
+    if event_type == Event.AUTOSAVED:
+        _log_autosave(assessment=assessment, user=user, before=before, comment=comment, step=step.key)
+    else:
+        _log(assessment=assessment, type=event_type, user=user, before=before, comment=comment,
+             step=step.key, version=assessment.version)
     return assessment_recompute(assessment=assessment)
+
+
+def assessment_autosave_step(*, assessment: Assessment, user, step, data, expected_version: int) -> Assessment:
+    """Save what the user is typing on a step exactly as ``assessment_save_step`` does, as 自动保存.
+
+    The version is required: an autosave never overwrites a save it has not seen.
+    """
+    return assessment_save_step(assessment=assessment, user=user, step=step, data=data,
+                                expected_version=expected_version, event_type=Event.AUTOSAVED,
+                                comment=_("自动保存：%(step)s") % {"step": step.label})
+
+
+# A filer typing for an hour would otherwise leave hundreds of 自动保存 entries on the timeline.
+# Consecutive autosaves of one user on one step stay one entry while nothing else is written to the
+# form in between and each pause is shorter than this window. The entry keeps, per field, the first
+# "before" and the latest "after" (a field typed and then restored disappears), and the latest
+# version, so it still says exactly what changed from what to what and conflict checks still see
+# it. Anything else in between — another user's save, a normal save, a comment, a submission —
+# starts a new entry, so no one's change is ever folded into someone else's.
+AUTOSAVE_COALESCE_SECONDS = 5 * 60
+
+
+def _log_autosave(*, assessment, user, before, comment, step):
+    from datetime import datetime, timedelta
+
+    changes = interchange.changes(before, _snapshot(assessment))
+    now = timezone.now()
+    last = assessment.events.order_by("-created_at", "-pk").first()
+    if last is not None and last.type == Event.AUTOSAVED and user and last.user_id == user.pk \
+            and last.data.get("step") == step:
+        try:
+            last_at = datetime.fromisoformat(last.data.get("last_at", ""))
+        except (TypeError, ValueError):
+            last_at = last.created_at
+        if now - last_at < timedelta(seconds=AUTOSAVE_COALESCE_SECONDS):
+            count = last.data.get("count", 1) + 1
+            last.comment = comment + _("（连续 %(n)d 次，最后一次 %(time)s）") % {
+                "n": count, "time": timezone.localtime(now).strftime("%H:%M:%S")}
+            last.data = {**last.data, "version": assessment.version, "last_at": now.isoformat(), "count": count,
+                         "changes": _merge_changes(last.data.get("changes", []), changes)}
+            last.save(update_fields=["comment", "data"])
+            return last
+    return AssessmentEvent.objects.create(
+        assessment=assessment, type=Event.AUTOSAVED, user=user, comment=comment,
+        data={"step": step, "version": assessment.version, "last_at": now.isoformat(), "count": 1,
+              "changes": changes})
+
+
+def _merge_changes(earlier, later):
+    """Return one change per field: its first "before" and its latest "after"; drop round trips."""
+    merged = {c["path"]: dict(c) for c in earlier}
+    for c in later:
+        if c["path"] in merged:
+            merged[c["path"]]["after"] = c.get("after")
+        else:
+            merged[c["path"]] = dict(c)
+    return [c for c in merged.values() if c.get("before") != c.get("after")]
 
 
 def version_filter():
@@ -621,6 +696,7 @@ def assessment_reopen(*, assessment: Assessment, user, reason: str) -> Assessmen
     new_status = access.require_transition(user, a, "reopen")
     if not reason.strip():
         raise IllegalTransition(_("重新打开须说明理由"))
+    assessment_withdraw(assessment=a, user=user, reason=_("重新打开，自动撤回公开"))
     a.status = new_status
     a.revision += 1
     a.review_level = 0
@@ -841,3 +917,51 @@ def attachment_delete(*, attachment, user) -> None:
     _log(assessment=a, type=Event.DETACHED, user=user,
          comment=_("%(where)s：%(name)s") % {"where": label, "name": name}, attachment_id=attachment.pk, file=name)
     transaction.on_commit(lambda: storage.delete(path))
+
+
+# 信息公开: publishing an approved form on the public page, and withdrawing it
+# ---------------------------------------------------------------------------------------------
+@transaction.atomic
+def assessment_publish(*, assessment: Assessment, user) -> Assessment:
+    """Show an approved form on its region's public page (信息公开).
+
+    Only approved forms, and only the level that approved it (or an administrator). Publishing
+    an already published form changes nothing and logs nothing.
+    """
+    a = _locked(assessment)
+    if a.status != Assessment.Status.APPROVED:
+        raise IllegalTransition(_("只有已审核的表可以公开；此表状态为“%(status)s”") % {"status": a.get_status_display()})
+    access.require(user, a, "publish")
+    if a.department.region_id is None:
+        raise IllegalTransition(_("“%(name)s”未设地区，没有可公开的信息公开页面") % {"name": a.department.name})
+    if a.published_at is None:
+        a.published_at = timezone.now()
+        a.save(update_fields=["published_at"])
+        _public_page_changed(a)
+        _log(assessment=a, type=Event.PUBLISHED, user=user, comment=_("在信息公开页面公开"), revision=a.revision)
+    assessment.published_at = a.published_at
+    return a
+
+
+@transaction.atomic
+def assessment_withdraw(*, assessment: Assessment, user, reason: str = "") -> Assessment:
+    """Take a form off the public page. Withdrawing a form that is not published changes nothing."""
+    a = _locked(assessment)
+    access.require(user, a, "withdraw")
+    if a.published_at is not None:
+        a.published_at = None
+        a.save(update_fields=["published_at"])
+        _public_page_changed(a)
+        _log(assessment=a, type=Event.WITHDRAWN, user=user, comment=reason or _("撤回公开"), revision=a.revision)
+    assessment.published_at = None
+    return a
+
+
+def _public_page_changed(assessment) -> None:
+    """Give the region's public page a new version (its ETag and cache key)."""
+    from django.db.models import F
+
+    from assessments.models import Region
+
+    Region.objects.filter(pk=assessment.department.region_id).update(
+        publication_version=F("publication_version") + 1)

@@ -11,11 +11,12 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from assessments import access, entry, interchange, labels, printing, rules, selectors, services, wizard
+from assessments import access, drafts, entry, interchange, labels, printing, rules, selectors, services, wizard
 from assessments.errors import AppError
 from assessments.params import int_param, year_param
 from assessments.models import (
@@ -162,12 +163,13 @@ def assessment_export_json(request, pk):
 @login_required
 def assessment_print_preview(request, pk):
     """Show the official layout exactly as the PDF prints it."""
-    return HttpResponse(printing.render_html(assessment=_scoped(request, pk)))
+    return HttpResponse(printing.render_html(assessment=_scoped(request, pk), paginate=False))
 
 
 DOWNLOADS = {
     "pdf": "application/pdf",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 
 
@@ -177,7 +179,7 @@ def assessment_download(request, pk, fmt):
         raise Http404
     assessment = _scoped(request, pk)
     response = HttpResponse(printing.render(assessment=assessment, fmt=fmt), content_type=DOWNLOADS[fmt])
-    response["Content-Disposition"] = f'attachment; filename="assessment-{assessment.pk}.{fmt}"'
+    response["Content-Disposition"] = content_disposition_header(True, printing.download_name(assessment=assessment, fmt=fmt))
     return response
 
 
@@ -292,7 +294,7 @@ def _figures(evaluation):
     }
 
 
-@login_required
+@drafts.login_required_keeping_post  # a save posted after the session expired is kept (drafts.py)
 def assessment_step(request, pk, step):
     assessment = _editable(request, pk)
     steps = wizard.steps_for(assessment)
@@ -351,7 +353,12 @@ def assessment_step(request, pk, step):
             services.assessment_go_to_step(assessment=assessment, user=request.user, step=target)
         return redirect("assessment_step", pk=pk, step=target)
 
-    return _render_step(request, selectors.assessment_queryset().get(pk=assessment.pk), steps, current)
+    kept = drafts.take_conflict(request, pk, current.key)
+    if kept is not None:  # posted while signed out, then someone else saved: show both, overwrite nothing
+        return _render_step(request, selectors.assessment_queryset().get(pk=pk), steps, current,
+                            post=kept[0], conflict=kept[1])
+    # Loaded just above with its rows (_editable): loading it again would cost six more queries.
+    return _render_step(request, assessment, steps, current)
 
 
 def _render_step(request, assessment, steps, current, post=None, conflict=None, status=None):
@@ -453,6 +460,50 @@ def assessment_live(request, pk, step):
                     "where": labels.describe(i.path, kind=assessment.kind)} for i in issues],
         "fields": {i.path: i.message for i in issues if not current.is_rows},
     })
+
+
+@require_POST
+def assessment_autosave(request, pk, step):
+    """Save what the page holds for one step while the user types (static/js/autosave.js); JSON.
+
+    Signed out, this answers 401 (not a redirect to the sign-in page, which a script cannot show):
+    the page keeps the values and saves them once the user has signed in again.
+    """
+    from django.db import OperationalError
+    from django.utils import timezone
+
+    if not request.user.is_authenticated:
+        return JsonResponse({"saved": False, "reason": "login", "login": reverse("login"),
+                             "message": _("登录已过期")}, status=401)
+    assessment = _editable(request, pk)
+    current = wizard.step_by_key(assessment, step)
+    if current is None or current.key == "preview":
+        raise Http404
+    version = request.POST.get("version", "")
+    if not (version.isascii() and version.isdigit()):
+        return JsonResponse({"saved": False, "reason": "version",
+                             "message": _("页面缺少版本号，请点击“保存”")}, status=400)
+    data = wizard.read_step(current, request.POST)
+    try:
+        saved = services.assessment_autosave_step(assessment=assessment, user=request.user, step=current, data=data,
+                                                  expected_version=int(version))
+    except services.ConcurrentEdit as conflict:
+        return JsonResponse({"saved": False, "reason": "conflict", "message": str(conflict)}, status=409)
+    except AppError as refusal:
+        return JsonResponse({"saved": False, "reason": "refused", "message": str(refusal)}, status=409)
+    except OperationalError:
+        # E.g. SQLite's "database is locked" under many simultaneous saves: the page retries.
+        return JsonResponse({"saved": False, "reason": "busy", "message": _("服务器繁忙，稍后自动重试")}, status=503)
+    return JsonResponse({
+        "saved": True, "version": saved.version, "at": timezone.localtime().strftime("%H:%M:%S"),
+        "unreadable": [issue.message for issue in data.errors],
+    })
+
+
+@login_required
+def signed_in_again(request):
+    """Where signing in from an autosaving page's 登录已过期 notice lands (in its own tab)."""
+    return render(request, "assessments/signed_in_again.html")
 
 
 REUSE_ACTIONS = {

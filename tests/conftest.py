@@ -88,9 +88,11 @@ def _restore(rows):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Start every test with an empty cache (sign-in throttling lives in the database and rolls back)."""
-    from django.core.cache import cache
+    """Start every test with empty caches (sign-in throttling lives in the database and rolls back)."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     yield
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()

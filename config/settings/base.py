@@ -35,6 +35,14 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 BATCH_EXPORT_RECYCLE_EVERY = env_int("BATCH_EXPORT_RECYCLE_EVERY", 40)
 # One person may have at most this many exports queued or running at a time.
 BATCH_EXPORT_MAX_PENDING = env_int("BATCH_EXPORT_MAX_PENDING", 3)
+# Forms laid out together as one WeasyPrint document in a batch, so they share the embedded fonts.
+BATCH_EXPORT_CHUNK = env_int("BATCH_EXPORT_CHUNK", 20)
+# Subset CJK faces prepared once (`manage.py prepare_fonts`, run by `make setup`).
+# PDF downloads are laid out in this many renderer processes per web process (0: in the web
+# process itself, as tests and commands do); a renderer is replaced after so many documents.
+PDF_RENDERER_PROCESSES = env_int("PDF_RENDERER_PROCESSES", 0)
+PDF_RENDERER_RECYCLE_EVERY = env_int("PDF_RENDERER_RECYCLE_EVERY", 100)
+PDF_FONT_DIR = env_str("PDF_FONT_DIR", str(BASE_DIR / "var" / "fonts"))
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -148,4 +156,25 @@ AXES_LOCKOUT_CALLABLE = "assessments.auth.lockout_page"
 AXES_HTTP_RESPONSE_CODE = 429
 # Never store what was typed as the password or user name in the attempt records' POST copy.
 AXES_SENSITIVE_PARAMETERS = ["username", "password", "ip_address"]
+
+# 信息公开 (public pages without sign-in): requests per address per window (seconds), by kind,
+# and how long browsers and proxies may keep a page before asking again (conditional GET).
+PUBLIC_RATE_LIMITS = {
+    "page": (env_int("PUBLIC_PAGE_LIMIT", 120), 60),
+    "file": (env_int("PUBLIC_FILE_LIMIT", 20), 60),
+}
+PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 300)
+# The public pages count requests and keep rendered pages in this cache, in each process's memory
+# by default: anonymous traffic then costs no database write (the shared cache is the database),
+# and with N app processes an address gets at most N × the limit. Point it at memcached or Redis
+# to count across processes (PUBLIC_CACHE_BACKEND / PUBLIC_CACHE_LOCATION).
+PUBLIC_CACHE = {
+    "BACKEND": env_str("PUBLIC_CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
+    "LOCATION": env_str("PUBLIC_CACHE_LOCATION", "yusuan-public"),
+    "OPTIONS": {"MAX_ENTRIES": 5000},
+}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "public": PUBLIC_CACHE,
+}
 CSRF_FAILURE_VIEW = "django.views.csrf.csrf_failure"

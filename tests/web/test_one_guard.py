@@ -208,6 +208,7 @@ def test_an_approved_form_is_read_only_in_the_admin_and_keeps_its_grade_when_the
     import json
     for key in ("level1_weights", "components", "manual_level1"):
         scheme_data[key] = json.dumps(scheme_data[key] or [])
+    scheme_data["print_outline"] = json.dumps(scheme_data.get("print_outline") or {})
     scheme_data["grade_scale"] = json.dumps([[200, "优"], [150, "良"], [120, "中"], [0, "差"]])
     assert client.post(scheme_url, scheme_data).status_code == 302
     form.refresh_from_db()

@@ -1,4 +1,4 @@
-"""python manage.py assessment_export ID [ID ...] | --all --format json|pdf|xlsx [-o OUT]."""
+"""python manage.py assessment_export ID [ID ...] | --all --format json|pdf|xlsx|docx [-o OUT]."""
 import json
 
 from django.core.management.base import BaseCommand, CommandError
@@ -8,13 +8,13 @@ from assessments.models import Assessment
 
 
 class Command(BaseCommand):
-    help = "导出绩效自评表：JSON（含计算结果 computed）、PDF 或 Excel。"
+    help = "导出绩效自评表：JSON（含计算结果 computed）、PDF、Excel 或 Word。"
 
     def add_arguments(self, parser):
         parser.add_argument("ids", nargs="*", type=int, metavar="ID")
         parser.add_argument("--all", action="store_true", help="导出全部自评表（JSON 数组）")
         parser.add_argument("--year", type=int, help="与 --all 同用：只导出该年度（整年备份）")
-        parser.add_argument("--format", choices=["json", "pdf", "xlsx"], default="json")
+        parser.add_argument("--format", choices=["json", "pdf", "xlsx", "docx"], default="json")
         parser.add_argument("-o", "--output", metavar="OUT", help="输出文件；JSON 缺省时写到标准输出")
 
     def handle(self, *args, **options):
