@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import condition, require_safe
 
 from assessments.models import Assessment, Region
+from assessments.params import int_param, year_param
 
 PAGE_SIZE = 50
 # Bump when the public templates change, so cached pages are not served with a stale layout.
@@ -152,10 +153,14 @@ def _render_region_page(request, region_id) -> str:
                 "project__name")
           .order_by("-fiscal_year__year", "department__name", "kind", "project__name", "pk"))
     filters = {k: request.GET.get(k, "").strip() for k in ("year", "department", "q")}
-    if filters["year"].isdigit():
-        qs = qs.filter(fiscal_year__year=int(filters["year"]))
-    if filters["department"].isdigit():
-        qs = qs.filter(department_id=int(filters["department"]))
+    if year_param(filters["year"]):
+        qs = qs.filter(fiscal_year__year=year_param(filters["year"]))
+    else:
+        filters["year"] = ""
+    if int_param(filters["department"]):
+        qs = qs.filter(department_id=int_param(filters["department"]))
+    else:
+        filters["department"] = ""
     if filters["q"]:
         qs = qs.filter(project__name__icontains=filters["q"][:100])
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
