@@ -143,15 +143,18 @@ def _sheet_parts(archive):
     return parts
 
 
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row\b([^>]*)>")
+_ROW_NUMBER = re.compile(rb"\sr\s*=\s*[\"'](\d{1,9})[\"']")
+
+
 def _check_rows(content):
     """Refuse a workbook with a sheet longer than the row limit, before it is loaded.
 
     Loading builds every cell in memory (a 4.9 MB file of 60,000 rows took 13 s and 415 MB), so
-    each sheet's XML is streamed instead and reading stops at the first row past the limit; the
-    sheet's <dimension> is not trusted (a file may omit it or state less than it holds).
+    each sheet's XML is streamed instead, only its <row> tags are looked at, and reading stops at
+    the first row past the limit. The sheet's <dimension> is not trusted (a file may omit it or
+    state less than it holds). Whether the XML is well formed is left to the real load.
     """
-    from xml.etree import ElementTree
-
     limit = settings.EXCEL_IMPORT_MAX_ROWS
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         for title, member in _sheet_parts(archive):
@@ -159,24 +162,21 @@ def _check_rows(content):
                 stream = archive.open(member)
             except KeyError:
                 continue
-            last = 0
+            last, pending = 0, b""
             try:
                 with stream:
-                    for event, element in ElementTree.iterparse(stream, events=("start", "end")):
-                        tag = element.tag.rsplit("}", 1)[-1]
-                        if event == "start" and tag == "row":
-                            number = element.get("r")
-                            last = int(number) if number and number.isascii() and number.isdigit() else last + 1
+                    while chunk := stream.read(1 << 20):
+                        buffer = pending + chunk
+                        cut = buffer.rfind(b">") + 1  # every complete tag ends before here
+                        for match in _ROW_TAG.finditer(buffer, 0, cut):
+                            number = _ROW_NUMBER.search(match.group(1))
+                            last = int(number.group(1)) if number else last + 1
                             if last > limit:
-                                raise WorkbookRefused(_("工作表“%(sheet)s”超过 %(max)d 行的上限，请只保留指标表后再导入。")
-                                                      % {"sheet": title, "max": limit})
-                        elif event == "end" and tag in ("row", "c"):
-                            element.clear()
-                        elif event == "end" and tag == "sheetData":
-                            break
-            except WorkbookRefused:
-                raise
-            except (ElementTree.ParseError, zipfile.BadZipFile, EOFError, ValueError) as exc:
+                                raise WorkbookRefused(
+                                    _("工作表“%(sheet)s”超过 %(max)d 行的上限，请只保留指标表后再导入。")
+                                    % {"sheet": title, "max": limit})
+                        pending = buffer[cut:]
+            except (zipfile.BadZipFile, EOFError, OSError) as exc:
                 raise WorkbookRefused(_("无法读取该工作簿：文件已损坏或不是 Excel 2007 及以上版本保存的 .xlsx。")) from exc
 
 

@@ -157,8 +157,12 @@ def _render_region_page(request, region_id) -> str:
     year, department = year_param(filters["year"]), int_param(filters["department"])
     if year is not None:
         qs = qs.filter(fiscal_year__year=year)
+    else:
+        filters["year"] = ""
     if department is not None:
         qs = qs.filter(department_id=department)
+    else:
+        filters["department"] = ""
     if filters["q"]:
         qs = qs.filter(project__name__icontains=filters["q"][:100])
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))

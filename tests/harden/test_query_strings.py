@@ -76,3 +76,16 @@ def test_the_helper_reads_only_plain_ascii_digits_in_range():
     assert int_param("9" * 25) is None and int_param("0") is None and int_param("-1") is None
     assert int_param(None) is None and int_param("2024", low=2000, high=2100) == 2024
     assert int_param("1999", low=2000, high=2100) is None
+
+
+def test_the_public_region_page_ignores_unreadable_numbers(demo):
+    from django.test import Client
+
+    from assessments.models import Region
+
+    region = Region.objects.order_by("pk").first()
+    anonymous = Client()
+    for key in ("year", "department", "page"):
+        for value in BAD:
+            response = anonymous.get(reverse("public_region", args=[region.pk]), {key: value})
+            assert response.status_code == 200, (key, value)
