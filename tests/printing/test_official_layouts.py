@@ -238,6 +238,19 @@ def test_word_report_has_the_sections_and_tables_of_the_layout(demo):
     assert word.sections[0].page_width < word.sections[0].page_height  # portrait, as published
 
 
+def test_the_export_command_writes_word(demo, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    assessment = Assessment.objects.get(department__name="江门市总工会", project=None)
+    path = tmp_path / "report.docx"
+    call_command("assessment_export", str(assessment.pk), format="docx", output=str(path), stdout=StringIO())
+    word = WordDocument(str(path))
+    assert word.paragraphs[0].text == "部门整体支出绩效自评报告"
+    assert any("填报人：甘宝玲" in p.text for p in word.paragraphs)
+
+
 def test_every_demo_form_exports_to_word(demo):
     for assessment in selectors.assessment_queryset():
         word = WordDocument(io.BytesIO(printing.render(assessment=assessment, fmt="docx")))
