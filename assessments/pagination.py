@@ -11,8 +11,9 @@ import copy
 
 from assessments import layouts, pdfworker
 
-# Fewer characters than this always fit on one page: no measuring pass (most project forms).
+# Fewer characters and rows than these fit on one page: no measuring pass (most project forms).
 MEASURE_ABOVE_CHARACTERS = 1800
+MEASURE_ABOVE_ROWS = 14
 
 
 def _characters(layout) -> int:
@@ -23,7 +24,8 @@ def _characters(layout) -> int:
 def needs_measuring(layout) -> bool:
     has_span = any(c.rowspan > 1 for b in layout.blocks if isinstance(b, layouts.Table)
                    for row in b.rows[b.header_rows:] for c in row)
-    return has_span and _characters(layout) > MEASURE_ABOVE_CHARACTERS
+    rows = sum(len(b.rows) for b in layout.blocks if isinstance(b, layouts.Table))
+    return has_span and (_characters(layout) > MEASURE_ABOVE_CHARACTERS or rows > MEASURE_ABOVE_ROWS * 2)
 
 
 def row_pages(html, *, static_url, roots) -> dict[str, list[int]]:
