@@ -31,6 +31,7 @@ venv: $(STAMP)
 
 setup: system-deps venv
 	@mkdir -p var
+	@$(PY) manage.py prepare_fonts
 
 run: setup
 	@$(PY) manage.py migrate --noinput -v 0

@@ -13,4 +13,9 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))  # a long PDF must not be 
 max_requests = 2000  # recycle workers now and then; WeasyPrint's caches grow with use
 max_requests_jitter = 200
 accesslog = "-"
+# PDF downloads: each worker hands the layout to its own renderer process (PDF_RENDERER_PROCESSES,
+# 1 in production; see assessments/printing.py) and waits for it without holding the interpreter,
+# so the worker's other thread keeps serving pages and WeasyPrint's memory stays out of the worker.
+# Chosen over a second gunicorn pool for downloads because it needs no routing in the proxy and
+# works the same behind any load balancer; approved forms' PDFs are files after the first render.
 control_socket_disable = True  # gunicorn 27 would otherwise create ~/.gunicorn/

@@ -6,3 +6,9 @@ class AssessmentsConfig(AppConfig):
     name = "assessments"
     verbose_name = _("预算绩效自评")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from assessments import drafts  # noqa: F401 (connects the sign-in receiver that saves kept posts)
+        from assessments.context_processors import connect_signals
+
+        connect_signals()  # the 通知 count is cached; these say when it may have changed

@@ -423,9 +423,37 @@ def computed_to_json(evaluation: rules.Evaluation) -> dict:
     }
 
 
+class JSONRefused(ValueError):
+    """A text that is not a JSON document this application reads; the message is for the user."""
+
+
+# No figure of a form has more digits than this; a longer integer is refused before int() is
+# asked to convert it (Python refuses beyond 4,300 digits with a ValueError of its own).
+MAX_JSON_INTEGER_DIGITS = 40
+
+
+def _json_int(text):
+    if len(text.lstrip("-")) > MAX_JSON_INTEGER_DIGITS:
+        raise JSONRefused(f"整数位数过多（{len(text.lstrip('-'))} 位，最多 {MAX_JSON_INTEGER_DIGITS} 位）")
+    return int(text)
+
+
 def loads(text: str):
-    """Decode JSON keeping every number exact (floats become Decimal, never float)."""
-    return json.loads(text, parse_float=Decimal)
+    """Decode JSON keeping every number exact (floats become Decimal, never float).
+
+    Raise JSONRefused (with a Chinese message) for anything that is not JSON or cannot be read:
+    nesting deeper than Python's stack, integers of thousands of digits.
+    """
+    try:
+        return json.loads(text, parse_float=Decimal, parse_int=_json_int)
+    except JSONRefused:
+        raise
+    except RecursionError:
+        raise JSONRefused("JSON 嵌套层数过多，不是本系统的交换格式") from None
+    except json.JSONDecodeError as exc:
+        raise JSONRefused(f"不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}）") from None
+    except ValueError as exc:  # e.g. a number Decimal or int cannot hold
+        raise JSONRefused(f"JSON 中有无法读取的数字：{str(exc)[:100]}") from None
 
 
 def flatten(data, prefix="") -> dict:

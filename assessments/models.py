@@ -379,7 +379,7 @@ class BudgetLine(models.Model):
     class Meta:
         verbose_name = _("预算资金行")
         verbose_name_plural = _("预算资金行")
-        ordering = ["assessment", "order"]
+        ordering = ["assessment_id", "order"]  # by id: "assessment" would join four tables to sort by its title
 
     def __str__(self):
         return self.name or self.get_line_display()
@@ -428,7 +428,7 @@ class Indicator(models.Model):
     class Meta:
         verbose_name = _("绩效指标")
         verbose_name_plural = _("绩效指标")
-        ordering = ["assessment", "order"]
+        ordering = ["assessment_id", "order"]  # by id: "assessment" would join four tables to sort by its title
         indexes = [models.Index(fields=["assessment"], condition=Q(missed=True), name="indicator_missed")]
 
     def __str__(self):
@@ -477,7 +477,7 @@ class KeyTask(models.Model):
     class Meta:
         verbose_name = _("年度重点任务")
         verbose_name_plural = _("年度重点任务")
-        ordering = ["assessment", "order"]
+        ordering = ["assessment_id", "order"]  # by id: "assessment" would join four tables to sort by its title
 
     def __str__(self):
         return self.task
@@ -493,7 +493,7 @@ class ReportSection(models.Model):
     class Meta:
         verbose_name = _("自评报告章节")
         verbose_name_plural = _("自评报告章节")
-        ordering = ["assessment", "order"]
+        ordering = ["assessment_id", "order"]  # by id: "assessment" would join four tables to sort by its title
 
     def __str__(self):
         return self.title
@@ -512,7 +512,7 @@ class ComponentScore(models.Model):
     class Meta:
         verbose_name = _("评价维度得分")
         verbose_name_plural = _("评价维度得分")
-        ordering = ["assessment", "order"]
+        ordering = ["assessment_id", "order"]  # by id: "assessment" would join four tables to sort by its title
 
     def __str__(self):
         return self.name

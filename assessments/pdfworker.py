@@ -1,12 +1,38 @@
 """HTML → PDF with WeasyPrint, without Django, so it can run in a child process that is recycled.
 
 WeasyPrint's caches grow with every document it lays out (a warm process reached 713 MB after 100
-forms), so batch exports render in a child process that is replaced every few dozen forms; the
-child needs nothing but the HTML and the folders of static files it may read.
+forms), so batch exports and downloads render in child processes that are replaced every few dozen
+forms; the child needs nothing but the HTML, the folders of static files it may read and the
+folder of prepared fonts.
+
+Fonts: a CJK face has 30,000–65,000 glyphs, and subsetting the whole face for every PDF was most
+of a render. ``prepare_faces`` (run once by ``make setup`` / ``manage.py prepare_fonts``) cuts
+each face the print layout names down to GB2312, ASCII and the usual symbols, under a family name
+of its own ("Noto Serif CJK SC GB2312"); ``render`` puts that family in front of the system one,
+so a character outside the subset (a rare name such as 堃 or 㵘) still comes from the full system
+face. The page looks the same, the PDF is smaller and faster to write. One FontConfiguration and
+one font stylesheet are kept per process: a new one per render re-reads the fonts and grows memory.
 """
 from __future__ import annotations
 
+import atexit
+import os
+import subprocess
+import tempfile
+import threading
 from pathlib import Path
+
+# The families the print layout names, their weights, and the suffix of the prepared subset family.
+FAMILIES = ("Noto Serif CJK SC", "Noto Sans CJK SC")
+WEIGHTS = {"Regular": "normal", "Bold": "bold"}
+SUFFIX = "GB2312"
+SUBSET_VERSION = "1"  # part of the file names: a change of the character set makes new files
+
+# Beyond GB2312 and ASCII: Latin-1, general punctuation, letterlike symbols, arrows, maths,
+# enclosed numbers, box drawing, shapes, CJK punctuation and full-width forms.
+EXTRA_RANGES = ((0x20, 0x7E), (0xA0, 0x17F), (0x2000, 0x206F), (0x2100, 0x215F), (0x2190, 0x21FF),
+                (0x2200, 0x22FF), (0x2460, 0x24FF), (0x2500, 0x257F), (0x25A0, 0x25FF), (0x3000, 0x303F),
+                (0xFF00, 0xFFEF))
 
 
 class FetchRefused(ValueError):
@@ -32,22 +58,177 @@ def resolve_static(url: str, *, static_url: str, roots: list[str]) -> Path:
     raise FetchRefused(f"refused to fetch {url!r}")
 
 
-def render(html: str, *, static_url: str, roots: list[str]) -> bytes:
+# -- prepared faces ----------------------------------------------------------------------------
+def subset_characters() -> set[int]:
+    """Code points kept in a prepared face: GB2312 (6,763 hanzi and its symbols) and EXTRA_RANGES."""
+    points = {c for low, high in EXTRA_RANGES for c in range(low, high + 1)}
+    for high in range(0xA1, 0xF8):
+        for low in range(0xA1, 0xFF):
+            try:
+                points.add(ord(bytes((high, low)).decode("gb2312")))
+            except UnicodeDecodeError:
+                pass
+    return points
+
+
+def face_file(font_dir, family: str, style: str) -> Path:
+    return Path(font_dir) / f"{family.replace(' ', '')}-{style}-{SUFFIX}-v{SUBSET_VERSION}.otf"
+
+
+def system_face(family: str, style: str) -> tuple[str, int] | None:
+    """The file and collection index fontconfig gives for a family and style, if it has that family."""
+    try:
+        out = subprocess.run(["fc-match", "-f", "%{family}\n%{file}\n%{index}", f"{family}:style={style}"],
+                             capture_output=True, text=True, check=True).stdout.split("\n")
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    if len(out) < 3 or family not in out[0].split(","):
+        return None
+    return out[1], int(out[2] or 0)
+
+
+def prepare_face(font_dir, family: str, style: str) -> Path | None:
+    """Write the subset of one face into ``font_dir`` unless it is there; return its path."""
+    target = face_file(font_dir, family, style)
+    if target.exists():
+        return target
+    source = system_face(family, style)
+    if source is None:
+        return None
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(source[0], fontNumber=source[1])
+    options = subset.Options()
+    options.layout_features = ["*"]  # shaping (e.g. full-width punctuation) as with the full face
+    options.name_IDs, options.name_languages = ["*"], ["*"]
+    options.notdef_outline = True
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=sorted(subset_characters()))
+    subsetter.subset(font)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Written under a temporary name and renamed: a renderer never reads half a font.
+    with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".tmp", delete=False) as handle:
+        font.save(handle)
+    os.chmod(handle.name, 0o644)
+    os.replace(handle.name, target)
+    return target
+
+
+def prepare_faces(font_dir, *, parallel: bool = True) -> list[Path]:
+    """Prepare every face of FAMILIES × WEIGHTS (in parallel processes: ~30 s each)."""
+    jobs = [(family, style) for family in FAMILIES for style in WEIGHTS]
+    if not parallel:
+        return [p for p in (prepare_face(font_dir, f, s) for f, s in jobs) if p]
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1)) as pool:
+        paths = list(pool.map(prepare_face, [font_dir] * len(jobs), *zip(*jobs)))
+    return [p for p in paths if p]
+
+
+def font_face_css(font_dir) -> str:
+    """@font-face rules for the prepared faces that exist (none when ``font_dir`` is unset)."""
+    rules = []
+    for family in FAMILIES:
+        for style, weight in WEIGHTS.items():
+            path = face_file(font_dir, family, style) if font_dir else None
+            if path and path.exists():
+                rules.append(f'@font-face {{ font-family: "{family} {SUFFIX}"; font-weight: {weight}; '
+                             f'src: url("{path.as_uri()}"); }}')
+    return "\n".join(rules)
+
+
+def prefer_prepared(html: str, css: str) -> str:
+    """Name the prepared family before each system family the page asks for (with a fallback to it)."""
+    for family in FAMILIES:
+        if f'"{family} {SUFFIX}"' in css:
+            html = html.replace(f'"{family}"', f'"{family} {SUFFIX}", "{family}"')
+    return html
+
+
+# -- rendering -----------------------------------------------------------------------------------
+_fonts = {}  # font_dir → (FontConfiguration, font stylesheet, its CSS text), one per process
+_lock = threading.Lock()  # WeasyPrint's font configuration is not meant for two threads at once
+atexit.register(_fonts.clear)  # before interpreter shutdown, when FontConfiguration.__del__ would fail
+
+
+def _font_setup(font_dir):
+    if font_dir not in _fonts:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        config = FontConfiguration()
+        text = font_face_css(font_dir)
+        _fonts[font_dir] = (config, CSS(string=text, font_config=config) if text else None, text)
+    return _fonts[font_dir]
+
+
+def render(html: str, *, static_url: str, roots: list[str], font_dir=None) -> bytes:
+    return render_many([html], static_url=static_url, roots=roots, font_dir=font_dir)[0]
+
+
+def render_many(htmls: list[str], *, static_url: str, roots: list[str], font_dir=None,
+                merged: bool = False, titles: list[str] | None = None):
+    """Render each page source; return a PDF per source, or with ``merged`` one PDF of them all.
+
+    A merged render lays out every source and writes one document, so the fonts are embedded
+    once for all of them; each source gets a bookmark with its title and its page count is
+    returned: ``(pdf, [pages per source])``.
+    """
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 
+    font_dir = str(font_dir) if font_dir else None
+
     class StaticOnlyFetcher(URLFetcher):
         def fetch(self, url, headers=None):
+            if font_dir and url.startswith("file://") and Path(url[7:]).parent == Path(font_dir):
+                return super().fetch(url, headers)  # a prepared face
             return super().fetch(resolve_static(url, static_url=static_url, roots=roots).as_uri(), headers)
 
     fetcher = StaticOnlyFetcher(allowed_protocols=["file"])
-    return HTML(string=html, base_url=static_url, url_fetcher=fetcher).write_pdf()
+    with _lock:
+        config, stylesheet, css = _font_setup(font_dir)
+        extra = [stylesheet] if stylesheet else []
+        documents = [HTML(string=prefer_prepared(html, css), base_url=static_url, url_fetcher=fetcher)
+                     .render(stylesheets=extra, font_config=config) for html in htmls]
+        if not merged:
+            return [document.write_pdf() for document in documents]
+        return _merged(documents, titles or [""] * len(documents))
 
 
-def render_to_file(html: str, path: str, *, static_url: str, roots: list[str]) -> tuple[int, int]:
+def _merged(documents, titles):
+    """One PDF of all pages: a top-level bookmark per document, its own headings nested below it."""
+    pages, counts = [], []
+    for document, title in zip(documents, titles):
+        for number, page in enumerate(document.pages):
+            own = [(level + 1, label, position, state) for level, label, position, state in page.bookmarks]
+            page.bookmarks = ([(1, title, (0, 0), "closed")] if number == 0 else []) + own
+        pages += document.pages
+        counts.append(len(document.pages))
+    return documents[0].copy(pages).write_pdf(), counts
+
+
+def render_to_file(html: str, path: str, *, static_url: str, roots: list[str], font_dir=None) -> tuple[int, int]:
     """Render into ``path``; return the size and the rendering process's id (for the job's record)."""
-    import os
-
-    data = render(html, static_url=static_url, roots=roots)
+    data = render(html, static_url=static_url, roots=roots, font_dir=font_dir)
     Path(path).write_bytes(data)
     return len(data), os.getpid()
+
+
+def render_chunk_to_file(htmls: list[str], titles: list[str], path: str, *, static_url: str, roots: list[str],
+                         font_dir=None) -> tuple[list[int], int]:
+    """Render several forms as one PDF with a bookmark each; return the page counts and the process id."""
+    data, counts = render_many(htmls, static_url=static_url, roots=roots, font_dir=font_dir, merged=True,
+                               titles=titles)
+    Path(path).write_bytes(data)
+    return counts, os.getpid()
+
+
+def render_each_to_file(htmls: list[str], paths: list[str], *, static_url: str, roots: list[str],
+                        font_dir=None) -> tuple[int, int]:
+    """Render several forms, each into its own file; return their count and the process id."""
+    for data, path in zip(render_many(htmls, static_url=static_url, roots=roots, font_dir=font_dir), paths):
+        Path(path).write_bytes(data)
+    return len(paths), os.getpid()

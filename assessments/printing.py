@@ -4,12 +4,15 @@ All three walk the same ``layouts.Layout``; none of them knows which form it pri
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from django.conf import settings
 from django.template.loader import render_to_string
 
 from assessments import layouts, pdfworker, selectors
+
+logger = logging.getLogger(__name__)
 
 
 FetchRefused = pdfworker.FetchRefused
@@ -105,8 +108,88 @@ def allowed_static_path(url) -> Path:
     return pdfworker.resolve_static(url, static_url=settings.STATIC_URL, roots=static_roots())
 
 
+def pdf_options() -> dict:
+    """What the renderer needs besides the page: the static folders it may read and the prepared fonts."""
+    return {"static_url": settings.STATIC_URL, "roots": static_roots(), "font_dir": settings.PDF_FONT_DIR or None}
+
+
 def render_pdf(*, assessment) -> bytes:
-    return pdfworker.render(render_html(assessment=assessment), static_url=settings.STATIC_URL, roots=static_roots())
+    """Return the form's PDF; an approved revision's is rendered once and then read from its file."""
+    cached = approved_pdf_path(assessment=assessment)
+    if cached is not None and cached.exists():
+        return cached.read_bytes()
+    data = _render_pdf_bytes(render_html(assessment=assessment))
+    if cached is not None:
+        try:
+            _write_atomically(cached, data)
+        except OSError:  # a full or read-only disk costs the next download a render, nothing more
+            logger.warning("could not keep the PDF of an approved form in %s", cached, exc_info=True)
+    return data
+
+
+def _render_pdf_bytes(html: str) -> bytes:
+    """Lay out in a renderer process when the settings ask for them (web servers), else here."""
+    if settings.PDF_RENDERER_PROCESSES:
+        return _renderers().submit(pdfworker.render, html, **pdf_options()).result()
+    return pdfworker.render(html, **pdf_options())
+
+
+_pool = None
+
+
+def _renderers():
+    """This process's small pool of renderer processes, started at the first PDF and recycled.
+
+    A web worker hands the page to a renderer and waits without holding the interpreter, so its
+    other threads go on serving pages; WeasyPrint and its fonts live only in the renderers, which
+    are replaced after PDF_RENDERER_RECYCLE_EVERY documents so their caches cannot grow.
+    """
+    global _pool
+    if _pool is None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        _pool = ProcessPoolExecutor(max_workers=settings.PDF_RENDERER_PROCESSES,
+                                    mp_context=multiprocessing.get_context("spawn"),
+                                    max_tasks_per_child=settings.PDF_RENDERER_RECYCLE_EVERY)
+    return _pool
+
+
+def _layout_fingerprint() -> str:
+    """A digest of the code that draws a PDF: a new release of the layout makes new cached files."""
+    global _fingerprint
+    if _fingerprint is None:
+        import hashlib
+
+        digest = hashlib.sha256()
+        for path in (Path(layouts.__file__), Path(pdfworker.__file__),
+                     Path(settings.BASE_DIR) / "templates" / "print" / "layout.html"):
+            digest.update(path.read_bytes() if path.exists() else b"")
+        _fingerprint = digest.hexdigest()[:12]
+    return _fingerprint
+
+
+_fingerprint = None
+
+
+def approved_pdf_path(*, assessment) -> Path | None:
+    """Where an approved revision's PDF is kept (under MEDIA_ROOT); None for a form still changing."""
+    if assessment.status != assessment.Status.APPROVED:
+        return None
+    name = f"{assessment.pk}-r{assessment.revision}-v{assessment.version}-{_layout_fingerprint()}.pdf"
+    return Path(settings.MEDIA_ROOT) / "approved-pdf" / name
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write under a temporary name and rename, so a reader never sees half a file."""
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as handle:
+        handle.write(data)
+    os.chmod(handle.name, 0o644)
+    os.replace(handle.name, path)
 
 
 def render_xlsx(*, assessment=None, layout=None) -> bytes:

@@ -12,9 +12,10 @@ Vocabulary:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 import unicodedata
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -77,9 +78,14 @@ class NumberError(ValueError):
     """A text that should be a decimal number is not one; the message is for the user."""
 
 
+# Rounding needs room for every digit of the result: the default context (28 digits) raises on a
+# deviation of 10^26 %, which bounded inputs (FIGURE_* below) can still produce.
+_WIDE = Context(prec=80)
+
+
 def q2(value: Decimal) -> Decimal:
     """Return ``value`` rounded half-up to 2 decimals (RULES §1)."""
-    result = value.quantize(CENT, rounding=ROUND_HALF_UP)
+    result = value.quantize(CENT, rounding=ROUND_HALF_UP, context=_WIDE)
     return result.copy_abs() if result.is_zero() else result
 
 
@@ -181,6 +187,9 @@ def _normalise(text: str) -> str:
     return re.sub(r"\s+", "", cleaned).replace(",", "")
 
 
+# Cached: a Target is immutable, and a province's forms repeat the same few thousand texts
+# (an error is raised again each time, not cached).
+@lru_cache(maxsize=65_536, typed=True)
 def parse_target(text: str) -> Target:
     """Return the parsed form of a printed target or actual value (RULES §3.1).
 
@@ -210,6 +219,24 @@ def parse_target(text: str) -> Target:
         if unit == word:
             unit = canonical
     return Target(original, comparator or EQ, Decimal(match.group("number")), unit)
+
+
+# A number in a target or actual value is at most this large and this precise: what the parsed
+# column (numeric(24,8)) holds, far beyond any real figure, and small enough to compute with.
+FIGURE_INTEGER_DIGITS = 16
+FIGURE_PLACES = 8
+
+
+def figure_problem(target: Target) -> str | None:
+    """Return why the number in a parsed target/actual cannot be used (too large, too precise), or None."""
+    value = target.value
+    if target.is_qualitative or value is None:
+        return None
+    if abs(value) >= Decimal(10) ** FIGURE_INTEGER_DIGITS:
+        return f"数值过大（应小于 {Decimal(10) ** FIGURE_INTEGER_DIGITS:,}）"
+    if -value.normalize().as_tuple().exponent > FIGURE_PLACES:
+        return f"数值最多保留 {FIGURE_PLACES} 位小数"
+    return None
 
 
 def units_differ(target: Target, actual: Target) -> bool:
@@ -305,6 +332,7 @@ def execution_score(
 # ---------------------------------------------------------------------------------------------
 # §3.2 Indicator scores, §3.3 deviation, §3.4 reasons
 # ---------------------------------------------------------------------------------------------
+@lru_cache(maxsize=65_536)  # pure, and its result is rounded to 2 places whatever the inputs' scale
 def quantitative_score(comparator: str, target: Decimal, actual: Decimal, weight: Decimal) -> Decimal:
     """Return the score of a ≥ / ≤ / = indicator, capped to [0, W], 2 decimals (RULES §3.2)."""
     a, b, w = target, actual, weight
@@ -342,6 +370,7 @@ def share_in_band(band: str, share: Decimal) -> bool:
     return low <= share < high or (high_included and share == high)
 
 
+@lru_cache(maxsize=65_536)  # pure on immutable Targets
 def deviation(target: Target, actual: Target | None) -> str:
     """Return 偏差情况 exactly as the official form prints it (RULES §3.3); "" when no actual."""
     if actual is None:
@@ -628,10 +657,16 @@ def _indicator(
     except TargetError as exc:
         errors.append(Issue(f"{path}.target", f"指标值{exc}"))
         target = None
+    if target is not None and (problem := figure_problem(target)):
+        errors.append(Issue(f"{path}.target", f"指标值“{row.target}”{problem}"))
+        target = None
     actual = None
     if row.actual.strip():
         actual = parse_target(row.actual)
-        if target is not None and not target.is_qualitative:
+        if problem := figure_problem(actual):
+            errors.append(Issue(f"{path}.actual", f"实际完成值“{row.actual}”{problem}"))
+            actual = None
+        if actual is not None and target is not None and not target.is_qualitative:
             if actual.is_qualitative:
                 errors.append(Issue(f"{path}.actual", f"实际完成值“{row.actual}”应为数值，与指标值“{row.target}”对应"))
                 actual = None

@@ -5,6 +5,8 @@ Each write locks the form's row, asks ``assessments.access`` whether the user ma
 """
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -88,14 +90,20 @@ def assessment_recompute(*, assessment: Assessment) -> Assessment:
 def cached_figures(form, evaluation) -> tuple[dict, list[bool]]:
     """Return the figures cached on Assessment (by field) and each indicator's missed flag."""
     budget, executed = rules.budget_totals(form)
+    # Cached for lists only: a figure too wide for its column (a rate of 10^15 % from a typo in an
+    # amount) is left out of the cache rather than failing the save; the form shows the real one.
     return {
-        "execution_rate": evaluation.execution_rate,
-        "total_score": evaluation.shown_total,
+        "execution_rate": _cacheable(evaluation.execution_rate, digits=7),
+        "total_score": _cacheable(evaluation.shown_total, digits=4),
         "grade": evaluation.grade or "",
         "problem_count": len(evaluation.problems),
-        "budget_amount": budget,
-        "executed_amount": executed,
+        "budget_amount": _cacheable(budget, digits=14),
+        "executed_amount": _cacheable(executed, digits=14),
     }, [rules.target_missed(result) for result in evaluation.indicators]
+
+
+def _cacheable(value, *, digits):
+    return value if value is None or abs(value) < Decimal(10) ** digits else None
 
 
 def _write_rows(*, assessment: Assessment, document: interchange.Document) -> None:
@@ -335,10 +343,70 @@ def assessment_save_step(*, assessment: Assessment, user, step, data, expected_v
     assessment.wizard_step = step.key
     assessment.version += 1
     assessment.save()
-    _log(assessment=assessment, type=event_type, user=user, before=before,
-         comment=(comment or str(step.label)) + (_("（含未通过校验的输入）") if data.errors else ""),
-         step=step.key, version=assessment.version)
+    comment = (comment or str(step.label)) + (_("（含未通过校验的输入）") if data.errors else "")
+    if event_type == Event.AUTOSAVED:
+        _log_autosave(assessment=assessment, user=user, before=before, comment=comment, step=step.key)
+    else:
+        _log(assessment=assessment, type=event_type, user=user, before=before, comment=comment,
+             step=step.key, version=assessment.version)
     return assessment_recompute(assessment=assessment)
+
+
+def assessment_autosave_step(*, assessment: Assessment, user, step, data, expected_version: int) -> Assessment:
+    """Save what the user is typing on a step exactly as ``assessment_save_step`` does, as 自动保存.
+
+    The version is required: an autosave never overwrites a save it has not seen.
+    """
+    return assessment_save_step(assessment=assessment, user=user, step=step, data=data,
+                                expected_version=expected_version, event_type=Event.AUTOSAVED,
+                                comment=_("自动保存：%(step)s") % {"step": step.label})
+
+
+# A filer typing for an hour would otherwise leave hundreds of 自动保存 entries on the timeline.
+# Consecutive autosaves of one user on one step stay one entry while nothing else is written to the
+# form in between and each pause is shorter than this window. The entry keeps, per field, the first
+# "before" and the latest "after" (a field typed and then restored disappears), and the latest
+# version, so it still says exactly what changed from what to what and conflict checks still see
+# it. Anything else in between — another user's save, a normal save, a comment, a submission —
+# starts a new entry, so no one's change is ever folded into someone else's.
+AUTOSAVE_COALESCE_SECONDS = 5 * 60
+
+
+def _log_autosave(*, assessment, user, before, comment, step):
+    from datetime import datetime, timedelta
+
+    changes = interchange.changes(before, _snapshot(assessment))
+    now = timezone.now()
+    last = assessment.events.order_by("-created_at", "-pk").first()
+    if last is not None and last.type == Event.AUTOSAVED and user and last.user_id == user.pk \
+            and last.data.get("step") == step:
+        try:
+            last_at = datetime.fromisoformat(last.data.get("last_at", ""))
+        except (TypeError, ValueError):
+            last_at = last.created_at
+        if now - last_at < timedelta(seconds=AUTOSAVE_COALESCE_SECONDS):
+            count = last.data.get("count", 1) + 1
+            last.comment = comment + _("（连续 %(n)d 次，最后一次 %(time)s）") % {
+                "n": count, "time": timezone.localtime(now).strftime("%H:%M:%S")}
+            last.data = {**last.data, "version": assessment.version, "last_at": now.isoformat(), "count": count,
+                         "changes": _merge_changes(last.data.get("changes", []), changes)}
+            last.save(update_fields=["comment", "data"])
+            return last
+    return AssessmentEvent.objects.create(
+        assessment=assessment, type=Event.AUTOSAVED, user=user, comment=comment,
+        data={"step": step, "version": assessment.version, "last_at": now.isoformat(), "count": 1,
+              "changes": changes})
+
+
+def _merge_changes(earlier, later):
+    """Return one change per field: its first "before" and its latest "after"; drop round trips."""
+    merged = {c["path"]: dict(c) for c in earlier}
+    for c in later:
+        if c["path"] in merged:
+            merged[c["path"]]["after"] = c.get("after")
+        else:
+            merged[c["path"]] = dict(c)
+    return [c for c in merged.values() if c.get("before") != c.get("after")]
 
 
 def version_filter():
@@ -740,6 +808,35 @@ class NothingToExport(AppError):
     """The chosen year and scope hold no approved form."""
 
 
+class TooManyExports(AppError):
+    """The user already has as many unfinished batch exports as one may queue."""
+
+
+def _batch_export_check_pending(*, user):
+    """Refuse a new export while the user has BATCH_EXPORT_MAX_PENDING unfinished ones.
+
+    The user's row is locked so that simultaneous requests are counted one after the other. An
+    export still unfinished after a day is taken as abandoned (its worker died) and not counted,
+    so nobody is locked out for good.
+    """
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from assessments.models import BatchExport
+
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    limit = settings.BATCH_EXPORT_MAX_PENDING
+    pending = BatchExport.objects.filter(
+        requested_by=user, status__in=[BatchExport.Status.QUEUED, BatchExport.Status.RUNNING],
+        created_at__gte=timezone.now() - timedelta(days=1)).count()
+    if pending >= limit:
+        raise TooManyExports(_("您已有 %(n)d 个批量导出尚未完成（最多同时 %(max)d 个），请等其完成后再申请。")
+                             % {"n": pending, "max": limit})
+
+
 @transaction.atomic
 def batch_export_request(*, user, year: int, fmt: str, department=None):
     """Queue a batch export of the approved forms in the user's scope; return its record.
@@ -760,6 +857,7 @@ def batch_export_request(*, user, year: int, fmt: str, department=None):
     if not count:
         raise NothingToExport(_("%(year)s 年度%(scope)s没有已审核的表可以导出")
                               % {"year": year, "scope": f"“{department.name}”及下属单位" if department else ""})
+    _batch_export_check_pending(user=user)
     export = BatchExport.objects.create(requested_by=user, fiscal_year=fiscal_year, department=department,
                                         format=fmt, total=count)
     result = batch_export_task.enqueue(export.pk)

@@ -2,17 +2,18 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from assessments import public, views, views_publish
-from assessments.auth import ThrottledLoginView
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", ThrottledLoginView.as_view(), name="login"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("assessments/new/", views.assessment_new, name="assessment_new"),
     path("assessments/<int:pk>/", views.assessment_detail, name="assessment_detail"),
     path("assessments/<int:pk>/edit/", views.assessment_edit, name="assessment_edit"),
     path("assessments/<int:pk>/edit/<slug:step>/", views.assessment_step, name="assessment_step"),
     path("assessments/<int:pk>/live/<slug:step>/", views.assessment_live, name="assessment_live"),
+    path("assessments/<int:pk>/autosave/<slug:step>/", views.assessment_autosave, name="assessment_autosave"),
+    path("login/again/", views.signed_in_again, name="signed_in_again"),
     path("assessments/<int:pk>/reuse/<slug:action>/", views.assessment_reuse, name="assessment_reuse"),
     path("assessments/<int:pk>/review/<slug:action>/", views.assessment_review, name="assessment_review"),
     path("assessments/<int:pk>/comments/<int:comment_pk>/reply/", views.comment_reply, name="comment_reply"),

@@ -16,8 +16,9 @@ from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from assessments import access, entry, interchange, labels, printing, rules, selectors, services, wizard
+from assessments import access, drafts, entry, interchange, labels, printing, rules, selectors, services, wizard
 from assessments.errors import AppError
+from assessments.params import int_param, year_param
 from assessments.models import (
     Assessment,
     AssessmentEvent,
@@ -30,13 +31,14 @@ from assessments.models import (
 def home(request):
     assessments = selectors.assessment_list_for(user=request.user)
     years = sorted(set(assessments.order_by().values_list("fiscal_year__year", flat=True).distinct()), reverse=True)
-    year = request.GET.get("year", "")
-    if year.isdigit():
-        assessments = assessments.filter(fiscal_year__year=int(year))
+    year_number = year_param(request.GET.get("year"))
+    year = str(year_number) if year_number else ""
+    if year_number:
+        assessments = assessments.filter(fiscal_year__year=year_number)
     departments = selectors.departments_visible_to(user=request.user).order_by("name")
     page = Paginator(assessments, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "assessments/home.html", {
-        "assessments": page.object_list, "page": page, "query": urlencode({"year": year} if year.isdigit() else {}),
+        "assessments": page.object_list, "page": page, "query": urlencode({"year": year} if year else {}),
         "years": years, "year": year,
         "departments": departments[:DEPARTMENTS_SHOWN], "department_count": departments.count(),
         # A reviewer fills for no department: no 新建自评表 that would dead-end.
@@ -193,23 +195,30 @@ def _editable(request, pk):
         department__in=selectors.departments_fillable_by(user=request.user)), pk=pk)
 
 
+PROJECT_NAME_MAX = 200  # Project.name's column
+
+
 @login_required
 def assessment_new(request):
     departments = selectors.departments_fillable_by(user=request.user)
     errors = {}
     if request.method == "POST":
         kind = request.POST.get("kind", "")
-        department = departments.filter(pk=request.POST.get("department") or 0).first()
+        department_pk = int_param(request.POST.get("department"))
+        department = departments.filter(pk=department_pk).first() if department_pk else None
         year = request.POST.get("year", "")
         project_name = wizard.clean_text(request.POST.get("project_name", "")).strip()
         if kind not in Assessment.Kind.values:
             errors["kind"] = _("请选择表单类型")
         if department is None:
             errors["department"] = _("请选择部门")
-        if not (year.isdigit() and 2000 <= int(year) <= 2100):
+        if year_param(year) is None:
             errors["year"] = _("年度应为 2000–2100 之间的四位数字")
         if kind == Assessment.Kind.PROJECT and not project_name:
             errors["project_name"] = _("项目支出绩效自评表须填写项目名称")
+        elif len(project_name) > PROJECT_NAME_MAX:
+            errors["project_name"] = _("项目名称不能超过 %(max)d 个字（现有 %(n)d 个）") % {
+                "max": PROJECT_NAME_MAX, "n": len(project_name)}
         if not errors:
             assessment = services.assessment_create(user=request.user, kind=kind, department=department,
                                                     year=int(year), project_name=project_name)
@@ -285,7 +294,7 @@ def _figures(evaluation):
     }
 
 
-@login_required
+@drafts.login_required_keeping_post  # a save posted after the session expired is kept (drafts.py)
 def assessment_step(request, pk, step):
     assessment = _editable(request, pk)
     steps = wizard.steps_for(assessment)
@@ -306,8 +315,7 @@ def assessment_step(request, pk, step):
             version = request.POST.get("version", "")
             try:
                 services.assessment_save_step(assessment=assessment, user=request.user, step=current, data=data,
-                                              expected_version=int(version) if version.isascii() and version.isdigit()
-                                              else None)
+                                              expected_version=int_param(version, low=0))
             except services.ConcurrentEdit as conflict:
                 # Nothing is overwritten: show what the other person changed, keep what this user typed.
                 return _render_step(request, selectors.assessment_queryset().get(pk=pk), steps, current,
@@ -345,7 +353,12 @@ def assessment_step(request, pk, step):
             services.assessment_go_to_step(assessment=assessment, user=request.user, step=target)
         return redirect("assessment_step", pk=pk, step=target)
 
-    return _render_step(request, selectors.assessment_queryset().get(pk=assessment.pk), steps, current)
+    kept = drafts.take_conflict(request, pk, current.key)
+    if kept is not None:  # posted while signed out, then someone else saved: show both, overwrite nothing
+        return _render_step(request, selectors.assessment_queryset().get(pk=pk), steps, current,
+                            post=kept[0], conflict=kept[1])
+    # Loaded just above with its rows (_editable): loading it again would cost six more queries.
+    return _render_step(request, assessment, steps, current)
 
 
 def _render_step(request, assessment, steps, current, post=None, conflict=None, status=None):
@@ -449,6 +462,50 @@ def assessment_live(request, pk, step):
     })
 
 
+@require_POST
+def assessment_autosave(request, pk, step):
+    """Save what the page holds for one step while the user types (static/js/autosave.js); JSON.
+
+    Signed out, this answers 401 (not a redirect to the sign-in page, which a script cannot show):
+    the page keeps the values and saves them once the user has signed in again.
+    """
+    from django.db import OperationalError
+    from django.utils import timezone
+
+    if not request.user.is_authenticated:
+        return JsonResponse({"saved": False, "reason": "login", "login": reverse("login"),
+                             "message": _("登录已过期")}, status=401)
+    assessment = _editable(request, pk)
+    current = wizard.step_by_key(assessment, step)
+    if current is None or current.key == "preview":
+        raise Http404
+    version = request.POST.get("version", "")
+    if not (version.isascii() and version.isdigit()):
+        return JsonResponse({"saved": False, "reason": "version",
+                             "message": _("页面缺少版本号，请点击“保存”")}, status=400)
+    data = wizard.read_step(current, request.POST)
+    try:
+        saved = services.assessment_autosave_step(assessment=assessment, user=request.user, step=current, data=data,
+                                                  expected_version=int(version))
+    except services.ConcurrentEdit as conflict:
+        return JsonResponse({"saved": False, "reason": "conflict", "message": str(conflict)}, status=409)
+    except AppError as refusal:
+        return JsonResponse({"saved": False, "reason": "refused", "message": str(refusal)}, status=409)
+    except OperationalError:
+        # E.g. SQLite's "database is locked" under many simultaneous saves: the page retries.
+        return JsonResponse({"saved": False, "reason": "busy", "message": _("服务器繁忙，稍后自动重试")}, status=503)
+    return JsonResponse({
+        "saved": True, "version": saved.version, "at": timezone.localtime().strftime("%H:%M:%S"),
+        "unreadable": [issue.message for issue in data.errors],
+    })
+
+
+@login_required
+def signed_in_again(request):
+    """Where signing in from an autosaving page's 登录已过期 notice lands (in its own tab)."""
+    return render(request, "assessments/signed_in_again.html")
+
+
 REUSE_ACTIONS = {
     "copy_previous_year": services.assessment_copy_previous_year,
     "copy_targets": services.assessment_copy_targets,
@@ -518,7 +575,7 @@ def indicators_import(request, pk):
         return redirect("indicators_import", pk=pk)
     if request.method == "POST":
         # Refuse an oversized body before Django spools it to disk.
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        length = int_param(request.META.get("CONTENT_LENGTH"), low=0) or 0
         upload = None
         if length > settings.EXCEL_IMPORT_MAX_BYTES + 65536:
             context["refused"] = _("文件过大：上限为 %(limit).1f MB。") % {"limit": context["limit_mb"]}
@@ -573,10 +630,11 @@ def base_data_edit(request, department_pk, year):
     """The department's base data for a year, with the RULES §5 indicators computed from it."""
     department = get_object_or_404(selectors.departments_visible_to(user=request.user), pk=department_pk)
     can_edit = access.may_edit_base_data(request.user, department.pk)
-    fiscal_year = services.fiscal_year_get_or_create(year=year) if 2000 <= year <= 2100 else None
-    if fiscal_year is None:
+    if not 2000 <= year <= 2100:
         raise Http404
-    base = selectors.base_data_for(department=department, fiscal_year=fiscal_year)
+    # Looking writes nothing: the fiscal year is created only when base data for it is saved.
+    fiscal_year = FiscalYear.objects.filter(year=year).first()
+    base = selectors.base_data_for(department=department, fiscal_year=fiscal_year) if fiscal_year else None
     fields = [DepartmentBaseData._meta.get_field(name) for name in DepartmentBaseData.FIELDS]
     errors, raw = {}, {}
     if request.method == "POST":
@@ -601,8 +659,8 @@ def base_data_edit(request, department_pk, year):
             values[f.name] = int(value) if f.get_internal_type() == "PositiveIntegerField" else value
         if not errors:
             try:
-                services.base_data_upsert(department=department, fiscal_year=fiscal_year, values=values,
-                                          user=request.user)
+                services.base_data_upsert(department=department, values=values, user=request.user,
+                                          fiscal_year=fiscal_year or services.fiscal_year_get_or_create(year=year))
             except AppError as exc:
                 messages.error(request, str(exc))
             else:
@@ -682,12 +740,16 @@ def review_desk(request):
     """Everything in the reviewer's scope: what waits for me, counts, grades and warning lights."""
     qs = selectors.assessment_list_for(user=request.user)
     filters = {k: request.GET.get(k, "") for k in ("year", "status", "department", "kind")}
-    if filters["year"].isdigit():
-        qs = qs.filter(fiscal_year__year=int(filters["year"]))
+    if year_param(filters["year"]):
+        qs = qs.filter(fiscal_year__year=year_param(filters["year"]))
+    else:
+        filters["year"] = ""
     if filters["status"] in Assessment.Status.values:
         qs = qs.filter(status=filters["status"])
-    if filters["department"].isdigit():
-        qs = qs.filter(department_id=int(filters["department"]))
+    if int_param(filters["department"]):
+        qs = qs.filter(department_id=int_param(filters["department"]))
+    else:
+        filters["department"] = ""
     if filters["kind"] in Assessment.Kind.values:
         qs = qs.filter(kind=filters["kind"])
     # Counts and distributions come from the database; only one page of rows is loaded, so a
@@ -828,11 +890,10 @@ def batch_exports(request):
         year = request.POST.get("year", "")
         department = None
         if request.POST.get("department"):
-            department = get_object_or_404(departments, pk=request.POST["department"]
-                                           if request.POST["department"].isdigit() else 0)
+            department = get_object_or_404(departments, pk=int_param(request.POST["department"]) or 0)
         try:
             export = services.batch_export_request(
-                user=request.user, year=int(year) if year.isdigit() else 0, department=department,
+                user=request.user, year=year_param(year) or 0, department=department,
                 fmt=request.POST.get("format", BatchExport.Format.PDF))
         except AppError as exc:
             error = str(exc)
@@ -896,12 +957,12 @@ def attachment_upload(request, pk):
     assessment = _attachable(request, pk)
     anchor = "#attachments"
     # Refuse an oversized body before Django spools it to disk.
-    if int(request.META.get("CONTENT_LENGTH") or 0) > settings.ATTACHMENT_MAX_BYTES + 65536:
+    if (int_param(request.META.get("CONTENT_LENGTH"), low=0) or 0) > settings.ATTACHMENT_MAX_BYTES + 65536:
         messages.error(request, _("文件过大：上限为 %(limit).1f MB。") % {"limit": attachments.limit_mb()})
         return redirect(reverse("assessment_detail", args=[pk]) + anchor)
     upload = request.FILES.get("file")
     row_text = request.POST.get("row", "")
-    row = int(row_text) if row_text.isdigit() else None
+    row = int_param(row_text, low=0)
     if upload is None:
         messages.error(request, _("请选择要上传的文件。"))
     else:

@@ -178,6 +178,20 @@ def _decimal(text, path, errors, *, label, places, negative=False):
         return None
 
 
+def _figure(text, path, errors, *, label):
+    """Check the number in a target/actual text; the text itself is kept as typed either way."""
+    text = text.strip()
+    if not text:
+        return text
+    try:
+        problem = rules.figure_problem(rules.parse_target(text))
+    except rules.TargetError:
+        return text
+    if problem:
+        errors.append(rules.Issue(path, f"{label}{problem}"))
+    return text
+
+
 def _share(text, path, errors):
     value = _decimal(text, path, errors, label=_("得分比例"), places=2, negative=False)
     if value is not None and value > 100:
@@ -303,14 +317,16 @@ def read_step(step: Step, post) -> StepInput:
         elif step.rows == "indicators":
             result.rows.append(rules.IndicatorRow(
                 level1=raw.get("level1", "").strip(), level2=raw.get("level2", "").strip(),
-                name=raw.get("name", "").strip(), target=raw.get("target", "").strip(),
-                actual=raw.get("actual", "").strip(),
+                name=raw.get("name", "").strip(),
+                target=_figure(raw.get("target", ""), f"{path}.target", errors, label=_("指标值")),
+                actual=_figure(raw.get("actual", ""), f"{path}.actual", errors, label=_("实际完成值")),
                 weight=_decimal(raw.get("weight", ""), f"{path}.weight", errors, label=_("分值"), places=2),
                 band=raw.get("band", ""),
                 share=_share(raw.get("share", ""), f"{path}.share", errors),
                 score=_decimal(raw.get("score", ""), f"{path}.score", errors, label=_("得分"), places=2),
                 reason=raw.get("reason", ""), source=raw.get("source", "").strip(),
-                half_year_target=raw.get("half_year_target", "").strip(), key_work=raw.get("key_work", "").strip(),
+                half_year_target=_figure(raw.get("half_year_target", ""), f"{path}.half_year_target", errors,
+                                         label=_("半年指标值")), key_work=raw.get("key_work", "").strip(),
                 project_name=raw.get("project", "").strip(),
             ))
         elif step.rows == "key_tasks":

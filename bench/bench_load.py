@@ -1,28 +1,44 @@
 """Benchmark (not a test): a province-sized year under 20 concurrent users, against gunicorn.
 
 In one run it:
-1. starts a throwaway PostgreSQL cluster on loopback (as scripts/test_all.sh does);
-2. migrates with the production settings and fills a province-sized year (`fill_province`:
-   300 departments, 10,000 assessments, 200,000 indicator rows by default);
+1. starts a throwaway PostgreSQL cluster on loopback in a temporary directory (as
+   scripts/test_all.sh does: initdb -A trust, pg_ctl start on a free port, as the postgres user
+   through runuser when run as root);
+2. migrates with the production settings (config.settings.production: SECRET_KEY, DATABASE_URL
+   and ALLOWED_HOSTS from the environment, database sessions and cache, WhiteNoise manifest; only
+   STATIC_ROOT is moved into the temporary directory, so the checkout is not written) and fills a province-sized year with `manage.py fill_province` (300 departments, 10,000 forms,
+   200,000 indicator rows by default);
 3. starts gunicorn with the repository's gunicorn.conf.py on a free loopback port;
-4. runs USERS simulated people for DURATION seconds: 填报人 sign in, open their list, a form,
-   step through the wizard and save the indicator step unchanged (a real save, with the version
-   check), and now and then download a PDF; 审核人 open the review desk (pages 1 and 2), a form
-   and their notifications;
-5. measures, in the same run and on the same server, the throughput of /healthz (no session, no
-   database) with the same number of clients: the ceiling the pages are compared with;
-6. prints p50/p95 latency and throughput per page, and each page's throughput as a share of the
-   ceiling; then stops gunicorn and removes the cluster.
+4. runs USERS simulated people for DURATION seconds, each signing in through the real login form
+   (CSRF token and all): 填报人 open their list, a form, then step through the whole wizard of one
+   of their editable forms — each step fetched, then posted back unchanged with its `version`
+   field, which is a real save through the optimistic-concurrency check — and now and then
+   download a PDF; 审核人 open the review desk (page 1, page 2, the 已提交 filter), a form and 通知;
+5. measures, in the same run and on the same server, the throughput of /healthz (a view with no
+   session, no template and no database) with the same number of clients: the ceiling;
+6. prints per page: requests, errors, p50/p95 latency, throughput and its share of the ceiling
+   (and each page's latency alone, one person at a time, measured before the crowd arrives);
+7. with --profile, signs in in-process and lists each page's queries and the slowest of them with
+   its EXPLAIN ANALYZE (against the same filled database);
+8. stops gunicorn and removes the cluster (also on Ctrl-C or failure).
 
-    python bench/bench_load.py                 # full size (a few minutes to fill)
-    python bench/bench_load.py --small         # 30 departments, 500 assessments: under 2 minutes
-    python bench/bench_load.py --duration 120 --users 20
+    python bench/bench_load.py                   # full size: about 2 minutes to fill, 3 to measure
+    python bench/bench_load.py --small           # 30 departments, 500 forms: under 2 minutes
+    python bench/bench_load.py --duration 120 --users 20 --pdf-share 0 --profile
 
-The clients are Python threads on the same machine as the server, so they take CPU from it; they do
-the same for the ceiling, so the ratio is the figure to read, not the absolute times.
+Production settings over plain HTTP: the app is meant to sit behind a TLS-terminating proxy
+(SECURE_PROXY_SSL_HEADER), so the clients send `X-Forwarded-Proto: https` as that proxy would and
+SECURE_SSL_REDIRECT=false is set (config/settings/production.py reads it); the Secure session and
+CSRF cookies are then handled exactly as in production (the clients' own cookie jar keeps them on
+loopback). Nothing else is changed from production.
+
+The clients are threads on the same machine as the server and the database, so they take CPU
+from them; they do the same for the ceiling, so the ratio is the figure to read, not the
+absolute times.
 """
 import argparse
 import http.client
+import json
 import os
 import random
 import re
@@ -33,21 +49,25 @@ import sys
 import tempfile
 import threading
 import time
+import unicodedata
 import urllib.parse
 from collections import defaultdict
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
-PASSWORD = "bench-load-2024"
-FIRST_ERRORS = {}
-PDF_SHARE = 0.15  # share of a filler's rounds that end with a PDF download (--pdf-share)
+PASSWORD = "bench-load-2024"  # fill_province's default
+HOST = "127.0.0.1"
 
 
+# ---------------------------------------------------------------------------------------------
+# The throwaway database and server
+# ---------------------------------------------------------------------------------------------
 def free_port():
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind((HOST, 0))
         return s.getsockname()[1]
 
 
@@ -56,29 +76,50 @@ def as_postgres(cmd):
 
 
 def start_postgres(root):
-    pgbin = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
+    bins = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name.split(".")[0]))
+    if not bins:
+        sys.exit("no PostgreSQL server binaries in /usr/lib/postgresql; run scripts/system_deps.sh")
+    pgbin = bins[-1]
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
     port = free_port()
-    subprocess.run(as_postgres([str(pgbin / "initdb"), "-D", f"{root}/data", "-A", "trust", "-U", "postgres", "-E",
-                                "UTF8", "--locale=C.UTF-8", "--no-sync"]), check=True, capture_output=True)
-    subprocess.run(as_postgres([str(pgbin / "pg_ctl"), "-D", f"{root}/data", "-l", f"{root}/log", "-w", "-o",
-                                f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c max_connections=200 "
-                                "-c shared_buffers=256MB -c fsync=off -c synchronous_commit=off", "start"]),
-                   check=True, capture_output=True)
+    subprocess.run(as_postgres([str(pgbin / "initdb"), "-D", f"{root}/data", "-A", "trust", "-U", "postgres",
+                                "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]), check=True, capture_output=True)
+    options = (f"-c listen_addresses={HOST} -p {port} -k {root} -c max_connections=200 -c shared_buffers=256MB "
+               "-c fsync=off -c full_page_writes=off -c synchronous_commit=off")
+    subprocess.run(as_postgres([str(pgbin / "pg_ctl"), "-D", f"{root}/data", "-l", f"{root}/log", "-w",
+                                "-o", options, "start"]), check=True, capture_output=True)
     return pgbin, port
 
 
 def stop_postgres(pgbin, root):
     subprocess.run(as_postgres([str(pgbin / "pg_ctl"), "-D", f"{root}/data", "-m", "immediate", "stop"]),
-                   capture_output=True)
+                   check=False, capture_output=True)
 
 
+def wait_for(port, server, log):
+    for _ in range(150):
+        if server.poll() is not None:
+            sys.exit(f"gunicorn exited ({server.returncode}):\n" + Path(log).read_text()[-3000:])
+        try:
+            conn = http.client.HTTPConnection(HOST, port, timeout=2)
+            conn.request("GET", "/healthz", headers={"X-Forwarded-Proto": "https"})
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    sys.exit("gunicorn did not answer /healthz within 30 s")
+
+
+# ---------------------------------------------------------------------------------------------
+# A person with a browser
+# ---------------------------------------------------------------------------------------------
 class FormInputs(HTMLParser):
     """The named inputs of one form (by id), as a browser would post them unchanged."""
 
     def __init__(self, form_id):
-        super().__init__()
+        super().__init__(convert_charrefs=True)
         self.form_id, self.inside, self.fields, self._textarea, self._select = form_id, False, [], None, None
 
     def handle_starttag(self, tag, attrs):
@@ -87,7 +128,7 @@ class FormInputs(HTMLParser):
             self.inside = a.get("id") == self.form_id
         if not self.inside:
             return
-        if tag == "input" and a.get("name") and a.get("type") not in ("submit", "button", "file"):
+        if tag == "input" and a.get("name") and a.get("type") not in ("submit", "button", "file", "search"):
             if a.get("type") in ("radio", "checkbox") and "checked" not in a:
                 return
             self.fields.append((a["name"], a.get("value") or ""))
@@ -95,9 +136,8 @@ class FormInputs(HTMLParser):
             self._textarea = [a["name"], ""]
         elif tag == "select" and a.get("name"):
             self._select = [a["name"], None]
-        elif tag == "option" and self._select is not None:
-            if "selected" in a or self._select[1] is None:
-                self._select[1] = a.get("value", "")
+        elif tag == "option" and self._select is not None and ("selected" in a or self._select[1] is None):
+            self._select[1] = a.get("value", "")
 
     def handle_data(self, data):
         if self._textarea is not None:
@@ -107,7 +147,8 @@ class FormInputs(HTMLParser):
         if tag == "form":
             self.inside = False
         elif tag == "textarea" and self._textarea is not None:
-            self.fields.append(tuple(self._textarea))
+            name, text = self._textarea
+            self.fields.append((name, text.removeprefix("\n")))  # as browsers drop a leading newline
             self._textarea = None
         elif tag == "select" and self._select is not None:
             self.fields.append((self._select[0], self._select[1] or ""))
@@ -115,18 +156,19 @@ class FormInputs(HTMLParser):
 
 
 class Browser:
-    """One person: a keep-alive connection and a cookie jar that also keeps Secure cookies on loopback."""
+    """One person: a keep-alive connection and a cookie jar (which keeps the Secure cookies on loopback)."""
 
     def __init__(self, port, record):
         self.port, self.record, self.cookies = port, record, {}
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        self.conn = http.client.HTTPConnection(HOST, port, timeout=120)
 
-    def request(self, label, method, path, body=None):
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()), "Host": "127.0.0.1",
-                   "X-Forwarded-Proto": "https"}  # as behind the TLS-terminating proxy production expects
+    def request(self, label, method, path, body=None, ok_statuses=(200, 302)):
+        headers = {"Host": HOST, "X-Forwarded-Proto": "https"}  # as the TLS-terminating proxy sends
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-            headers["Referer"] = "https://127.0.0.1/"
+            headers["Referer"] = f"https://{HOST}{path}"  # Django's CSRF check on HTTPS requires it
             body = urllib.parse.urlencode(body)
         start = time.perf_counter()
         for attempt in (1, 2):
@@ -136,29 +178,26 @@ class Browser:
                 data = response.read()
                 break
             except (http.client.HTTPException, OSError) as exc:
-                # gunicorn closes an idle keep-alive connection after 2 s, and a worker that is
-                # recycled closes its connections; a browser then resends on a new connection.
+                # gunicorn closes an idle keep-alive connection after 2 s and a recycled worker
+                # closes its connections; a browser then resends on a new connection.
                 self.conn.close()
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+                self.conn = http.client.HTTPConnection(HOST, self.port, timeout=120)
                 if attempt == 2:
-                    self.record(label, time.perf_counter() - start, False)
-                    FIRST_ERRORS.setdefault(label, f"{type(exc).__name__} {method} {path}")
-                    return 0, b"", {}
+                    self.record(label, time.perf_counter() - start, f"{type(exc).__name__} {method} {path}")
+                    return 0, b""
         elapsed = time.perf_counter() - start
         for header, value in response.getheaders():
             if header.lower() == "set-cookie":
                 name, _, rest = value.partition("=")
-                self.cookies[name] = rest.split(";")[0]
-        ok = response.status < 400 or (label == "保存指标步骤" and response.status == 409)
-        if not ok and label not in FIRST_ERRORS:
-            FIRST_ERRORS[label] = f"{response.status} {method} {path}"
-        self.record(label, elapsed, ok)
-        return response.status, data, dict(response.getheaders())
+                self.cookies[name.strip()] = rest.split(";")[0]
+        error = None if response.status in ok_statuses else f"{response.status} {method} {path}"
+        self.record(label, elapsed, error)
+        return response.status, data
 
     def sign_in(self, username):
-        _status, page, _ = self.request("登录页", "GET", "/login/")
+        _status, page = self.request("登录页", "GET", "/login/")
         token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1).decode()
-        status, _, headers = self.request("登录", "POST", "/login/", {
+        status, _ = self.request("登录（POST）", "POST", "/login/", {
             "csrfmiddlewaretoken": token, "username": username, "password": PASSWORD, "next": "/"})
         if status != 302:
             raise RuntimeError(f"sign-in of {username} failed ({status})")
@@ -168,172 +207,319 @@ def links(page, pattern):
     return sorted(set(re.findall(pattern, page.decode())))
 
 
-def filler_session(browser, stop, rng):
-    _s, home, _ = browser.request("首页列表", "GET", "/")
-    forms = [int(pk) for pk in links(home, r'href="/assessments/(\d+)/edit/"')]
-    while not stop.is_set() and forms:
-        pk = rng.choice(forms)
-        browser.request("自评表详情", "GET", f"/assessments/{pk}/")
-        _s, step, _ = browser.request("填报步骤：项目资金", "GET", f"/assessments/{pk}/edit/budget/")
-        status, step, _ = browser.request("填报步骤：绩效指标", "GET", f"/assessments/{pk}/edit/indicators/")
-        if status == 200:
-            parser = FormInputs("wizard")
-            parser.feed(step.decode())
-            body = [(k, v) for k, v in parser.fields if k != "action"] + [("action", "stay")]
-            browser.request("保存指标步骤", "POST", f"/assessments/{pk}/edit/indicators/", body)
-        if rng.random() < PDF_SHARE:
-            browser.request("下载 PDF", "GET", f"/assessments/{pk}/download.pdf")
-        browser.request("首页列表", "GET", "/")
+def step_through(browser, pk):
+    """Open a form's wizard and go through every step: fetch it, post it back unchanged, go on."""
+    _status, page = browser.request("填报入口（跳到上次的步骤）", "GET", f"/assessments/{pk}/edit/", ok_statuses=(302,))
+    status, page = browser.request("填报：基本信息", "GET", f"/assessments/{pk}/edit/basic/")
+    steps = [(key, unescape(label)) for key, label in
+             re.findall(r'value="goto:([\w-]+)"[^>]*>\d+\. ([^<]+)</button>', page.decode())]
+    for i, (key, label) in enumerate(steps):
+        if i:
+            status, page = browser.request(f"填报：{label}", "GET", f"/assessments/{pk}/edit/{key}/")
+        if status != 200 or key == "preview":
+            return
+        form = FormInputs("wizard")
+        form.feed(page.decode())
+        body = [(k, v) for k, v in form.fields if k != "action"] + [("action", "next")]
+        # 302 on to the next step; 409 only if someone else saved in between (nobody does here).
+        status, _ = browser.request(f"保存：{label}", "POST", f"/assessments/{pk}/edit/{key}/", body,
+                                    ok_statuses=(302, 409))
+        if status != 302:
+            return
 
 
-def reviewer_session(browser, stop, rng):
-    while not stop.is_set():
-        _s, desk, _ = browser.request("审核工作台", "GET", "/review/")
-        browser.request("审核工作台第 2 页", "GET", "/review/?page=2")
-        forms = links(desk, r'href="/assessments/(\d+)/"')
-        if forms:
-            browser.request("自评表详情", "GET", f"/assessments/{rng.choice(forms)}/")
-        browser.request("通知", "GET", "/notifications/")
+def filler_round(browser, rng, pdf_share):
+    _s, home = browser.request("首页列表", "GET", "/")
+    editable = links(home, r'href="/assessments/(\d+)/edit/"')
+    every = links(home, r'href="/assessments/(\d+)/"')
+    if every:
+        browser.request("自评表详情", "GET", f"/assessments/{rng.choice(every)}/")
+    if editable:
+        step_through(browser, rng.choice(editable))
+    if every and rng.random() < pdf_share:
+        browser.request("下载 PDF", "GET", f"/assessments/{rng.choice(every)}/download.pdf")
 
 
-def run_load(port, users, duration, fillers, reviewers, roles=None):
-    samples = defaultdict(list)
-    errors = defaultdict(int)
-    lock = threading.Lock()
+def reviewer_round(browser, rng, pdf_share):
+    _s, desk = browser.request("审核工作台", "GET", "/review/")
+    browser.request("审核工作台第 2 页", "GET", "/review/?page=2")
+    _s, waiting = browser.request("审核工作台：已提交", "GET", "/review/?status=submitted")
+    forms = links(desk, r'href="/assessments/(\d+)/"') + links(waiting, r'href="/assessments/(\d+)/"')
+    if forms:
+        browser.request("自评表详情", "GET", f"/assessments/{rng.choice(forms)}/")
+    browser.request("通知", "GET", "/notifications/")
+    if forms and rng.random() < pdf_share:
+        browser.request("下载 PDF", "GET", f"/assessments/{rng.choice(forms)}/download.pdf")
 
-    def record(label, elapsed, ok):
-        with lock:
-            samples[label].append(elapsed)
-            if not ok:
-                errors[label] += 1
 
-    stop = threading.Event()
-    roles = roles or ["reviewer" if i % 5 == 4 else "filler" for i in range(users)]  # 4 fillers to 1 reviewer
-    people = [(role, reviewers[i % len(reviewers)] if role == "reviewer" else fillers[i % len(fillers)])
-              for i, role in enumerate(roles)]
-    browsers = []
-    for _role, username in people:
-        browser = Browser(port, record)
-        browser.sign_in(username)
-        browsers.append(browser)
+class Recorder:
+    def __init__(self):
+        self.samples, self.errors, self.first_error, self.lock = defaultdict(list), defaultdict(int), {}, threading.Lock()
 
-    def person(index):
-        role, _username = people[index]
+    def __call__(self, label, elapsed, error):
+        with self.lock:
+            self.samples[label].append(elapsed)
+            if error:
+                self.errors[label] += 1
+                self.first_error.setdefault(label, error)
+
+
+def run_people(port, people, duration, pdf_share):
+    """``people`` is a list of (role, username); each signs in, then works until the time is up."""
+    recorder, stop = Recorder(), threading.Event()
+
+    def person(index, role, username):
         rng = random.Random(index)
-        session = reviewer_session if role == "reviewer" else filler_session
+        browser = Browser(port, recorder)
+        browser.sign_in(username)
+        work = reviewer_round if role == "reviewer" else filler_round
         while not stop.is_set():
-            session(browsers[index], stop, rng)
+            work(browser, rng, pdf_share)
 
-    run_for([threading.Thread(target=person, args=(i,)) for i in range(users)], duration, stop)
-    return samples, errors
+    threads = [threading.Thread(target=person, args=(i, *p), daemon=True) for i, p in enumerate(people)]
+    run_for(threads, duration, stop)
+    return recorder
 
 
 def run_ceiling(port, users, duration):
-    samples, stop, lock = [], threading.Event(), threading.Lock()
+    recorder, stop = Recorder(), threading.Event()
 
     def hammer():
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        browser = Browser(port, recorder)
         while not stop.is_set():
-            start = time.perf_counter()
-            conn.request("GET", "/healthz", headers={"X-Forwarded-Proto": "https"})
-            conn.getresponse().read()
-            with lock:
-                samples.append(time.perf_counter() - start)
+            browser.request("/healthz", "GET", "/healthz")
 
-    run_for([threading.Thread(target=hammer) for _ in range(users)], duration, stop)
-    return samples
+    run_for([threading.Thread(target=hammer, daemon=True) for _ in range(users)], duration, stop)
+    return recorder
 
 
 def run_for(threads, duration, stop):
-    """Start the clients, let them work for ``duration`` seconds, then stop and wait for them."""
+    """Start the clients, let them work for ``duration`` seconds, then stop them and wait."""
     for t in threads:
         t.start()
     time.sleep(duration)
     stop.set()
     for t in threads:
-        t.join()
+        t.join(timeout=180)
 
 
+# ---------------------------------------------------------------------------------------------
+# The report
+# ---------------------------------------------------------------------------------------------
 def pct(values, q):
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else 0
 
 
+def width(text):
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def cell(text, size, left=False):
+    pad = " " * max(0, size - width(text))
+    return text + pad if left else pad + text
+
+
+def print_table(rows):
+    sizes = [max(width(str(r[i])) for r in rows) + 2 for i in range(len(rows[0]))]
+    for n, row in enumerate(rows):
+        print("".join(cell(str(v), sizes[i], left=(i == 0)) for i, v in enumerate(row)).rstrip())
+        if n == 0:
+            print("-" * sum(sizes))
+
+
+def report(load, alone, ceiling, duration, ceiling_duration):
+    ceiling_rps = len(ceiling.samples["/healthz"]) / ceiling_duration
+    rows = [("page", "alone p50 ms", "requests", "errors", "p50 ms", "p95 ms", "req/s", "of ceiling")]
+    order = sorted(load.samples.items(), key=lambda kv: (kv[0].startswith("登录"), -len(kv[1])))
+    for label, values in order:
+        rps = len(values) / duration
+        single = alone.samples.get(label)
+        rows.append((label, f"{pct(single, .5):.0f}" if single else "—", len(values), load.errors[label],
+                     f"{pct(values, .5):.0f}", f"{pct(values, .95):.0f}", f"{rps:.1f}", f"{rps / ceiling_rps:.2%}"))
+    pages = [v for k, v in load.samples.items() if not k.startswith("登录")]
+    every = [x for v in pages for x in v]
+    total = len(every)
+    rows.append(("all pages (without sign-in)", "", total, sum(n for k, n in load.errors.items() if not k.startswith("登录")),
+                 f"{pct(every, .5):.0f}", f"{pct(every, .95):.0f}", f"{total / duration:.1f}",
+                 f"{total / duration / ceiling_rps:.2%}"))
+    h = ceiling.samples["/healthz"]
+    rows.append(("/healthz (ceiling)", f"{pct(alone.samples.get('/healthz', []), .5):.0f}", len(h),
+                 ceiling.errors["/healthz"], f"{pct(h, .5):.0f}", f"{pct(h, .95):.0f}", f"{ceiling_rps:.1f}", "100%"))
+    print_table(rows)
+    for label, first in {**load.first_error, **ceiling.first_error}.items():
+        print(f"first error on {label}: {first}")
+
+
+# ---------------------------------------------------------------------------------------------
+# --profile: each page's queries, in-process against the same database
+# ---------------------------------------------------------------------------------------------
+def profile_pages(users):
+    """Print each page's query count and time, and EXPLAIN ANALYZE of its slowest query."""
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from assessments import selectors
+    from assessments.models import Assessment
+
+    User = get_user_model()
+    slowest_overall = []
+    for username in users:
+        user = User.objects.get(username=username)
+        client = Client(HTTP_HOST=HOST, HTTP_X_FORWARDED_PROTO="https")
+        client.force_login(user)
+        mine = selectors.assessment_list_for(user=user)
+        editable = mine.filter(status=Assessment.Status.DRAFT, department__in=selectors.departments_fillable_by(user=user))
+        form = editable.first() or mine.first()
+        pages = [("首页列表", "/"), ("通知", "/notifications/")]
+        if selectors.is_reviewer(user=user):
+            pages += [("审核工作台", "/review/"), ("审核工作台第 2 页", "/review/?page=2"),
+                      ("审核工作台：已提交", "/review/?status=submitted")]
+        if form:
+            pages += [("自评表详情", f"/assessments/{form.pk}/")]
+            if editable.filter(pk=form.pk).exists():
+                pages += [("填报：绩效指标", f"/assessments/{form.pk}/edit/indicators/")]
+        print(f"\n{username} ({mine.count()} forms in scope)")
+        for label, path in pages:
+            client.get(path)  # warm
+            best = None
+            for _ in range(3):
+                with CaptureQueriesContext(connection) as ctx:
+                    start = time.perf_counter()
+                    client.get(path)
+                    elapsed = time.perf_counter() - start
+                if best is None or elapsed < best[0]:
+                    best = (elapsed, list(ctx.captured_queries))
+            elapsed, queries = best
+            sql_ms = sum(float(q["time"]) for q in queries) * 1000
+            top = max(queries, key=lambda q: float(q["time"]))
+            print(f"  {label:<16} {elapsed * 1000:7.1f} ms, {len(queries):2d} queries, SQL {sql_ms:6.1f} ms; "
+                  f"slowest {float(top['time']) * 1000:.1f} ms")
+            slowest_overall.append((float(top["time"]), f"{username} {label}", top["sql"]))
+    print("\nslowest queries, EXPLAIN ANALYZE:")
+    seen = set()
+    for seconds, where, sql in sorted(slowest_overall, reverse=True)[:4]:
+        if sql in seen:
+            continue
+        seen.add(sql)
+        shown = re.sub(r"^SELECT .*? FROM ", "SELECT … FROM ", sql, count=1, flags=re.DOTALL)
+        print(f"\n-- {where}: {seconds * 1000:.1f} ms\n{shown[:700]}{' …' if len(shown) > 700 else ''}")
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN ANALYZE " + sql)  # once to warm the caches, as a pooled connection is
+            cursor.execute("EXPLAIN ANALYZE " + sql)
+            plan = [line for (line,) in cursor.fetchall()]
+        for line in plan if len(plan) <= 30 else [*plan[:27], "…", *plan[-2:]]:
+            print("   " + line)
+
+
+# ---------------------------------------------------------------------------------------------
 def main():
-    global PDF_SHARE
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--small", action="store_true", help="30 departments and 500 assessments")
-    parser.add_argument("--users", type=int, default=20)
-    parser.add_argument("--duration", type=int, default=60)
-    parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: gunicorn.conf.py's)")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--small", action="store_true", help="30 departments and 500 forms (under 2 minutes)")
+    parser.add_argument("--departments", type=int, default=300)
+    parser.add_argument("--assessments", type=int, default=10_000)
+    parser.add_argument("--indicators", type=int, help="indicator rows in all (default 20 per form)")
+    parser.add_argument("--users", type=int, default=20, help="concurrent people (default %(default)s)")
+    parser.add_argument("--reviewers", type=float, default=0.2, help="share of them that are 审核人 (default %(default)s)")
+    parser.add_argument("--duration", type=int, default=60, help="seconds of load (default %(default)s)")
+    parser.add_argument("--alone", type=int, default=10, help="seconds of one person per role before (0: skip)")
+    parser.add_argument("--workers", type=int, help="GUNICORN_WORKERS (default: gunicorn.conf.py's, 2 × cores + 1)")
+    parser.add_argument("--threads", type=int, help="GUNICORN_THREADS (default: gunicorn.conf.py's, 2)")
     parser.add_argument("--pdf-share", type=float, default=0.15,
-                        help="share of a filler's rounds that download a PDF (default %(default)s)")
+                        help="share of a person's rounds that end with a PDF download (default %(default)s)")
+    parser.add_argument("--profile", action="store_true", help="after the load, each page's queries and EXPLAIN")
+    parser.add_argument("--profile-only", help=argparse.SUPPRESS)  # internal: run in the server's environment
     args = parser.parse_args()
-    PDF_SHARE = args.pdf_share
-    size = (["--supervisors", "3", "--units", "9", "--assessments", "500"] if args.small else [])
+    if args.profile_only:
+        return profile_pages(json.loads(args.profile_only))
+    if args.small:
+        args.departments, args.assessments = 30, 500
 
+    started = time.perf_counter()
     root = Path(tempfile.mkdtemp(prefix="bench-load-"))
     pgbin, pgport = start_postgres(root)
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.production",
-           "DATABASE_URL": f"postgres://postgres@127.0.0.1:{pgport}/postgres", "SECRET_KEY": "bench-" + "x" * 50,
-           "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "false", "MEDIA_ROOT": str(root / "media")}
+    # The production settings as they are, but collectstatic writes into the temporary directory
+    # rather than the checkout's var/staticfiles (STATIC_ROOT is not read from the environment).
+    (root / "settings").mkdir()
+    (root / "settings" / "bench_production.py").write_text(
+        f"from config.settings.production import *  # noqa: F403\nSTATIC_ROOT = {str(root / 'static')!r}\n")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench_production",
+           "PYTHONPATH": os.pathsep.join([str(root / "settings"), str(ROOT), os.environ.get("PYTHONPATH", "")]),
+           "DATABASE_URL": f"postgres://postgres@{HOST}:{pgport}/postgres", "SECRET_KEY": "bench-load-" + "x" * 50,
+           "ALLOWED_HOSTS": HOST, "SECURE_SSL_REDIRECT": "false", "MEDIA_ROOT": str(root / "media"),
+           "PYTHONDONTWRITEBYTECODE": "1"}
     server = None
     try:
         manage = [PY, str(ROOT / "manage.py")]
         for command in (["migrate", "-v", "0"], ["createcachetable"], ["collectstatic", "--noinput", "-v", "0"]):
             subprocess.run(manage + command, env=env, check=True, cwd=ROOT)
+        size = ["--departments", str(args.departments), "--assessments", str(args.assessments)]
+        if args.indicators:
+            size += ["--indicators", str(args.indicators)]
         start = time.perf_counter()
-        subprocess.run(manage + ["fill_province", *size], env=env, check=True, cwd=ROOT,
-                       stdout=subprocess.DEVNULL)
-        print(f"filled in {time.perf_counter() - start:.0f} s: "
-              + subprocess.run(manage + ["shell", "-c", (
-                  "from assessments.models import *; print(Department.objects.count(), 'departments,', "
-                  "Assessment.objects.count(), 'assessments,', Indicator.objects.count(), 'indicator rows')")],
-                  env=env, check=True, cwd=ROOT, capture_output=True, text=True).stdout.strip().splitlines()[-1])
+        filled = subprocess.run(manage + ["fill_province", *size], env=env, check=True, cwd=ROOT,
+                                capture_output=True, text=True).stdout.strip().splitlines()
+        print(f"filled in {time.perf_counter() - start:.0f} s: {filled[-2]}\n{filled[-1]}")
+
         port = free_port()
-        server_env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}"}
+        log = root / "gunicorn.log"
+        server_env = {**env, "GUNICORN_BIND": f"{HOST}:{port}"}
         if args.workers:
             server_env["GUNICORN_WORKERS"] = str(args.workers)
-        server = subprocess.Popen([PY, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "config.wsgi"],
-                                  env=server_env, cwd=ROOT,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(100):
-            try:
-                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
-                break
-            except OSError:
-                time.sleep(0.2)
-        fillers = [f"f{i:04d}" for i in range(1, 31)]
-        reviewers = ["czt", "r01", "r02"]
-        # Each page alone first (one person at a time): its service time without contention.
-        alone = {}
-        for role, who in (("filler", fillers[-1:]), ("reviewer", reviewers[-1:])):
-            single, _ = run_load(port, 1, 10, who, who, roles=[role])
-            alone.update({label: values for label, values in single.items() if label not in alone})
-        samples, errors = run_load(port, args.users, args.duration, fillers, reviewers)
-        ceiling = run_ceiling(port, args.users, min(30, args.duration))
-        ceiling_rps = len(ceiling) / min(30, args.duration)
+        if args.threads:
+            server_env["GUNICORN_THREADS"] = str(args.threads)
+        with open(log, "wb") as out:
+            server = subprocess.Popen([PY, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "config.wsgi"],
+                                      env=server_env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        wait_for(port, server, log)
 
-        print(f"\n{args.users} concurrent users for {args.duration} s (PDF in {PDF_SHARE:.0%} of rounds) against gunicorn "
-              f"({server_env.get('GUNICORN_WORKERS', 'default')} workers) on loopback, PostgreSQL, production settings")
-        print(f"{'page':<22}{'alone p50':>10}{'requests':>9}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>8}"
-              f"{'of ceiling':>12}")
-        for label, values in sorted(samples.items(), key=lambda kv: -len(kv[1])):
-            rps = len(values) / args.duration
-            single = f"{pct(alone[label], .5):.0f}" if alone.get(label) else "—"
-            print(f"{label:<20}{single:>10}{len(values):>9}{errors[label]:>8}{pct(values, .5):>9.0f}"
-                  f"{pct(values, .95):>9.0f}{rps:>8.1f}")
-        total = sum(len(v) for k, v in samples.items() if not k.startswith("登录"))
-        print(f"{'all pages':<22}{'':>10}{total:>9}{sum(errors.values()):>8}{'':>18}{total / args.duration:>8.1f}"
-              f"{total / args.duration / ceiling_rps * 100:>11.1f}%")
-        for label, first in FIRST_ERRORS.items():
-            print(f"first error on {label}: {first}")
-        print(f"{'/healthz (ceiling)':<22}{'':>10}{len(ceiling):>9}{0:>8}{pct(ceiling, .5):>9.0f}{pct(ceiling, .95):>9.0f}"
-              f"{ceiling_rps:>8.1f}{100:>11.1f}%")
+        # People: 填报人 of departments across the province (a 主管部门 itself owns its F2 and F3 too),
+        # 审核人 from the finance bureau (all 10,000 forms) and 主管部门 (a tenth each of theirs).
+        departments = args.departments
+        heads = max(1, round(departments / 10))
+        reviewers_n = max(1, round(args.users * args.reviewers))
+        fillers = [f"f{1 + (i * 37) % departments:04d}" for i in range(args.users - reviewers_n)]
+        reviewers = (["czt"] + [f"r{1 + i % heads:02d}" for i in range(reviewers_n)])[:reviewers_n]
+        people = [("filler", u) for u in fillers] + [("reviewer", u) for u in reviewers]
+
+        alone = Recorder()
+        if args.alone:
+            for role, who in (("filler", fillers[0]), ("reviewer", reviewers[0])):
+                single = run_people(port, [(role, who)], args.alone, pdf_share=0.3)
+                for label, values in single.samples.items():
+                    alone.samples.setdefault(label, values)
+            alone.samples["/healthz"] = run_ceiling(port, 1, 3).samples["/healthz"]
+        load = run_people(port, people, args.duration, args.pdf_share)
+        ceiling_duration = max(10, min(30, args.duration // 2))
+        ceiling = run_ceiling(port, args.users, ceiling_duration)
+
+        workers = server_env.get("GUNICORN_WORKERS", f"{2 * os.cpu_count() + 1} (default)")
+        threads = server_env.get("GUNICORN_THREADS", "2 (default)")
+        print(f"\n{len(fillers)} 填报人 ({', '.join(fillers[:3])} …) and {len(reviewers)} 审核人 ({', '.join(reviewers)}) "
+              f"for {args.duration} s, PDF in {args.pdf_share:.0%} of rounds; gunicorn {workers} workers × {threads} "
+              f"threads on {os.cpu_count()} cores; PostgreSQL and clients on the same machine; production settings")
+        report(load, alone, ceiling, args.duration, ceiling_duration)
+        server_errors = [line for line in log.read_text(errors="replace").splitlines()
+                         if "Traceback" in line or "[ERROR]" in line or "[CRITICAL]" in line]
+        if server_errors:
+            print(f"\ngunicorn log: {len(server_errors)} error lines, first: {server_errors[0]}")
+
+        if args.profile:
+            subprocess.run([PY, __file__, "--profile-only", json.dumps([reviewers[0], fillers[0]])],
+                           env=env, cwd=ROOT, check=True)
+        print(f"\nwhole run {time.perf_counter() - started:.0f} s")
     finally:
         if server is not None:
             server.terminate()
-            server.wait(timeout=30)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
         stop_postgres(pgbin, root)
         shutil.rmtree(root, ignore_errors=True)
 

@@ -38,10 +38,13 @@ def database_from_url(url):
         name = Path(unquote(parsed.path)[1:])
         if not name.is_absolute():
             name = BASE_DIR / name
-        # The web process and the queue worker share the file: wait for a lock instead of failing
-        # at once, and let readers go on while one writes (WAL).
+        # Several threads and processes (web, queue worker) share the file. A transaction that
+        # starts as a reader and then writes cannot wait for the lock (SQLite answers "database is
+        # locked" at once), so every transaction takes the write lock when it begins (IMMEDIATE)
+        # and waits up to `timeout` seconds for it; readers go on while one writes (WAL).
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(name),
-                "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}}
+                "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE",
+                            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}}
     if parsed.scheme in {"postgres", "postgresql", "pgsql"}:
         return {
             "ENGINE": "django.db.backends.postgresql",

@@ -88,7 +88,7 @@ def _restore(rows):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Start every test with an empty cache, so login throttling counts never leak between tests."""
+    """Start every test with empty caches (sign-in throttling lives in the database and rolls back)."""
     from django.core.cache import caches
 
     for cache in caches.all():

@@ -1,4 +1,5 @@
 """Settings shared by every environment; machine-specific values come from config.env."""
+from datetime import timedelta
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +23,7 @@ INSTALLED_APPS = [
     "formtools",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "assessments.apps.AssessmentsConfig",
 ]
 
@@ -31,6 +33,16 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # A worker renders PDFs in a child process that is replaced after this many forms, so memory
 # stays bounded however large the batch (WeasyPrint's caches grow with every document).
 BATCH_EXPORT_RECYCLE_EVERY = env_int("BATCH_EXPORT_RECYCLE_EVERY", 40)
+# One person may have at most this many exports queued or running at a time.
+BATCH_EXPORT_MAX_PENDING = env_int("BATCH_EXPORT_MAX_PENDING", 3)
+# Forms laid out together as one WeasyPrint document in a batch, so they share the embedded fonts.
+BATCH_EXPORT_CHUNK = env_int("BATCH_EXPORT_CHUNK", 20)
+# Subset CJK faces prepared once (`manage.py prepare_fonts`, run by `make setup`).
+# PDF downloads are laid out in this many renderer processes per web process (0: in the web
+# process itself, as tests and commands do); a renderer is replaced after so many documents.
+PDF_RENDERER_PROCESSES = env_int("PDF_RENDERER_PROCESSES", 0)
+PDF_RENDERER_RECYCLE_EVERY = env_int("PDF_RENDERER_RECYCLE_EVERY", 100)
+PDF_FONT_DIR = env_str("PDF_FONT_DIR", str(BASE_DIR / "var" / "fonts"))
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -43,6 +55,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
+    # Last, so that it turns a refused sign-in (flagged by the backend below) into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -126,9 +140,22 @@ EXCEL_IMPORT_MAX_INDICATORS = 1_000
 # 佐证材料 (supporting documents): one file at most this large; the type is read from its content.
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 20 * 2**20)
 
-# Sign-in throttling: this many failures per user name and address, then a pause of this long.
-LOGIN_FAILURE_LIMIT = 5
-LOGIN_LOCKOUT_SECONDS = 15 * 60
+# Sign-in throttling (django-axes), for the app's sign-in page and /admin/login/ alike: this many
+# failures per user name and address, then a pause of this long. The counts are rows in the
+# database (axes' default handler), so every app server sees the same ones.
+AUTHENTICATION_BACKENDS = [
+    "assessments.auth.SignInThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "assessments.auth.throttle_username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "assessments.auth.lockout_page"
+AXES_HTTP_RESPONSE_CODE = 429
+# Never store what was typed as the password or user name in the attempt records' POST copy.
+AXES_SENSITIVE_PARAMETERS = ["username", "password", "ip_address"]
 
 # 信息公开 (public pages without sign-in): requests per address per window (seconds), by kind,
 # and how long browsers and proxies may keep a page before asking again (conditional GET).

@@ -17,6 +17,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Downloads render in one renderer process per web worker, never in the worker itself (base.py).
+PDF_RENDERER_PROCESSES = env_int("PDF_RENDERER_PROCESSES", 1)
+
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = True

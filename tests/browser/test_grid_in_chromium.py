@@ -175,6 +175,8 @@ def test_a_returned_form_opens_on_its_comments_and_the_commented_row(demo, live_
     expect(comment.locator(".reply-text")).to_contain_text("已按花名册逐一核查")
     assert page.url == url
     expect(page.locator("#rows [name=actual]").nth(1)).to_have_value("100%（已核查）")  # nothing lost
+    # ... and the typed value reaches the server too (autosave), before the test's database goes away.
+    expect(page.locator("#autosave")).to_contain_text("已自动保存", timeout=15000)
     assert "已按花名册逐一核查" in assessment.comments.get(path="indicators[1]").reply
 
 

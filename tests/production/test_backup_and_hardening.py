@@ -130,15 +130,19 @@ def test_texts_and_figures_too_large_for_their_columns_are_messages_not_database
         "indicators[1].weight": "分值过大（应小于 10,000）",
         "budget[0].initial": "年初预算数过大（应小于 100,000,000,000,000）",
     }
-    # A long unit and a huge figure in a target are legal text; they are kept and scored as printed.
+    # A huge figure in a target is a message at that cell (it could never be stored or scored) …
     data = interchange.loads((examples_dir / "xinzhou-kunnan-2023.json").read_text(encoding="utf-8"))
     data["indicators"][0]["target"] = data["indicators"][0]["actual"] = "≥3个具有代表性的重点职工服务阵地建设项目"
     data["indicators"][1]["target"] = "≤" + "9" * 20 + "%"
     document, errors = interchange.parse_document(data, schemes=selectors.scheme_map())
+    assert [e.path for e in errors] == ["indicators[1].target"] and "数值过大" in errors[0].message
+    # … while a long unit is legal text, kept and scored as printed.
+    data["indicators"][1]["target"] = "≤99%"
+    document, errors = interchange.parse_document(data, schemes=selectors.scheme_map())
     assert errors == []
     assessment = services.assessment_import(document=document)
     saved = assessment.indicators.all()
-    assert saved[0].target_text == "≥3个具有代表性的重点职工服务阵地建设项目" and saved[1].target_value is None
+    assert saved[0].target_text == "≥3个具有代表性的重点职工服务阵地建设项目" and saved[0].target_value == 3
 
 
 def test_a_nul_character_is_refused_on_import_and_dropped_in_the_wizard(demo, examples_dir):

@@ -1,7 +1,6 @@
 """Year over year: indicator rows matched by name across years, changes marked, last year's
 改进措施 beside this year's results; scoped like the detail page."""
 import json
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -13,36 +12,39 @@ from tests.helpers import signed_in
 pytestmark = pytest.mark.django_db
 
 
-DEMO_2023 = Path(__file__).resolve().parents[2] / "assessments" / "demo" / "documents" / "shijiazhuang-peixun-2023.json"
-
-
-def import_year(examples_dir, year, change):
-    # The other years are built from the demo's 2023 form (its indicators as 石家庄 section 三 prints them).
-    data = json.loads(DEMO_2023.read_text(encoding="utf-8"))
+def import_year(year, change):
+    """Import another year of the demo's 2023 专项业务培训费 (as published), changed by ``change``."""
+    published = Assessment.objects.get(project__name="专项业务培训费", fiscal_year__year=2023)
+    data = selectors.assessment_export_json(assessment=published)
+    data.pop("computed")
     data["fiscal_year"] = year
+    data.setdefault("analysis", {})
     change(data)
     document, errors = interchange.parse_document(data, schemes=selectors.scheme_map())
     assert not errors, errors
     return services.assessment_import(document=document)
 
 
+def row(data, name):
+    return next(i for i in data["indicators"] if i["name"] == name)
+
+
 @pytest.fixture
-def three_years(demo, examples_dir):
+def three_years(demo):
     def y2022(data):
-        satisfaction = next(i for i in data["indicators"] if i["name"] == "服务对象满意度")
-        satisfaction["actual"] = "85%"  # 满意度 missed (≥90%)
-        satisfaction["reason"] = "宣传不到位"
-        data["analysis"]["improvements"] = "加强培训宣传，提高满意度"
+        row(data, "培训人均每天费用")["actual"] = "480元"  # over the ≤450元 target: missed
+        row(data, "培训人均每天费用")["reason"] = "培训场地费用上涨"
+        data["analysis"]["improvements"] = "加强费用控制，压减培训成本"
 
     def y2024(data):
-        data["indicators"][0]["target"] = "≥4次"  # a new target
-        data["indicators"][0]["actual"] = "4次"
+        row(data, "专项业务培训次数")["target"] = "=4次"  # a new target
+        row(data, "专项业务培训次数")["actual"] = "4次"
         data["indicators"] = [i for i in data["indicators"] if i["name"] != "职工整体素质"]
-        data["indicators"].append({"level1": "效益指标", "level2": "社会效益指标", "name": "培训覆盖率",
+        data["indicators"].append({"level1": "产出指标", "level2": "质量指标", "name": "培训覆盖率",
                                    "target": "≥95%", "actual": "96%", "weight": "30"})
 
-    import_year(examples_dir, 2022, y2022)
-    import_year(examples_dir, 2024, y2024)
+    import_year(2022, y2022)
+    import_year(2024, y2024)
     return Project.objects.get(name="专项业务培训费")
 
 
@@ -52,16 +54,16 @@ def test_years_side_by_side_with_changes_and_last_years_improvements(three_years
     assert response.status_code == 200
     view = response.context["view"]
     assert [y.year for y in view.years] == [2022, 2023, 2024]
-    assert view.years[1].previous_improvements == "加强培训宣传，提高满意度"
+    assert view.years[1].previous_improvements == "加强费用控制，压减培训成本"
     rows = {r.name: r for r in view.rows}
-    satisfaction = rows["服务对象满意度"].cells
-    assert satisfaction[0].missed and not satisfaction[1].missed and satisfaction[1].follow_up == "已改进"
+    cost = rows["培训人均每天费用"].cells
+    assert cost[0].missed and not cost[1].missed and cost[1].follow_up == "已改进"
     tasks = rows["专项业务培训次数"].cells
     assert tasks[1].change == "same" and tasks[2].change == "changed" and tasks[2].previous_target == "=3次"
     assert rows["职工整体素质"].cells[2].change == "dropped"
     assert rows["培训覆盖率"].cells[2].change == "new" and not rows["培训覆盖率"].cells[1].present
     html = response.content.decode()
-    assert "加强培训宣传，提高满意度" in html and "目标值变化" in html and "已改进" in html and "新增" in html
+    assert "加强费用控制，压减培训成本" in html and "目标值变化" in html and "已改进" in html and "新增" in html
     # The 2023 figures are the approved form's own.
     a2023 = Assessment.objects.get(project=three_years, fiscal_year__year=2023)
     assert view.years[1].execution_rate == a2023.execution_rate

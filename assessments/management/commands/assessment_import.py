@@ -1,8 +1,6 @@
 """python manage.py assessment_import FILE.json [FILE.json ...] (INTERCHANGE.md)."""
-import json
-
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from assessments import interchange, selectors, services
 
@@ -28,12 +26,27 @@ class Command(BaseCommand):
     def import_one(self, name, schemes):
         """Import one file; return its problems as (path, message) pairs, empty when imported."""
         try:
-            with open(name, encoding="utf-8") as handle:
-                data = interchange.loads(handle.read())
+            with open(name, "rb") as handle:
+                raw = handle.read()
         except OSError as exc:
             return [("", f"无法读取文件：{exc.strerror}")]
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            return [("", f"不是有效的 UTF-8 JSON：{exc}")]
+        try:
+            data = interchange.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            return [("", f"不是 UTF-8 编码的文本（第 {exc.start + 1} 个字节起无法读取）")]
+        except interchange.JSONRefused as exc:
+            return [("", str(exc))]
+        if isinstance(data, list) and not data:
+            return [("", "文件中没有任何表（空数组）")]
+        try:
+            return self.import_data(data, schemes)
+        except RecursionError:
+            return [("", "文档嵌套层数过多，不是本系统的交换格式")]
+        except DatabaseError as exc:
+            # Whatever the checks above missed, the database refused it as a whole: say so per file.
+            return [("", f"数据库拒绝写入，未导入任何内容：{str(exc).splitlines()[0][:200]}")]
+
+    def import_data(self, data, schemes):
         # A file may hold one document or, as `assessment_export --all` writes, an array of them;
         # an array is restored as a whole or not at all.
         many = isinstance(data, list)

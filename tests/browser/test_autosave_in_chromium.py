@@ -1,0 +1,140 @@
+"""Drafts are never lost, in a real browser: autosave, replies with unsaved edits, an expired session."""
+import re
+import time
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.db import OperationalError
+from playwright.sync_api import expect
+
+from assessments import services
+from django.contrib.auth.models import User
+
+from assessments.models import Assessment, AssessmentEvent
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SAVED = re.compile(r"已自动保存 \d\d:\d\d:\d\d")
+
+
+def sign_in(page, base, username="xinzhou", password="demo-xinzhou-2024"):
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+
+
+def open_signed_in(browser, base, path):
+    page = browser.new_context().new_page()
+    page.goto(f"{base}/")
+    sign_in(page, base)
+    expect(page.locator("h1")).to_have_text("绩效自评表")
+    page.goto(f"{base}{path}")
+    return page
+
+
+def kunnan():
+    """The form, read while the live server may still be answering the page (shared in-memory SQLite)."""
+    for _attempt in range(50):
+        try:
+            return Assessment.objects.get(project__name="劳模慰问")
+        except OperationalError:  # "database table is locked": the server thread is writing
+            time.sleep(0.1)
+    return Assessment.objects.get(project__name="劳模慰问")
+
+
+def test_typed_text_survives_closing_the_tab_without_pressing_anything(demo, live_server, browser):
+    assessment = kunnan()
+    page = open_signed_in(browser, live_server.url, f"/assessments/{assessment.pk}/edit/goals/")
+    page.fill("textarea[name=goal_expected]", "保障劳模慰问资金及时足额发放")
+    expect(page.locator("#autosave")).to_have_text(SAVED)
+    page.context.close()  # no button pressed, nothing else done
+
+    # A new browser context: no cookies, no local storage — what appears comes from the server.
+    page = open_signed_in(browser, live_server.url, f"/assessments/{assessment.pk}/edit/")
+    expect(page.locator("h2")).to_have_text("年度总体目标")
+    expect(page.locator("textarea[name=goal_expected]")).to_have_value("保障劳模慰问资金及时足额发放")
+    event = kunnan().events.select_related("user").latest("pk")
+    assert event.type == AssessmentEvent.Type.AUTOSAVED and event.user.username == "xinzhou"
+
+
+def test_the_last_second_is_sent_when_the_tab_closes_before_the_autosave(demo, live_server, browser):
+    assessment = kunnan()
+    page = open_signed_in(browser, live_server.url, f"/assessments/{assessment.pk}/edit/goals/")
+    page.fill("textarea[name=goal_achieved]", "已全部发放")
+    page.close()  # within the second: the page sends what is pending as it goes
+    for _attempt in range(50):  # the beacon reaches the server after the page is gone
+        time.sleep(0.1)
+        if kunnan().goal_achieved == "已全部发放":
+            break
+    assert kunnan().goal_achieved == "已全部发放"
+
+
+def test_replying_to_a_comment_with_unsaved_edits_loses_nothing(demo, live_server, browser):
+    assessment = kunnan()
+    filler, reviewer = User.objects.get(username="xinzhou"), User.objects.get(username="czj_reviewer")
+    services.assessment_submit(assessment=assessment, user=filler)
+    services.assessment_return(assessment=assessment, user=reviewer, comment="请补充年度总体目标")
+    page = open_signed_in(browser, live_server.url, f"/assessments/{assessment.pk}/edit/goals/")
+    page.fill("textarea[name=goal_expected]", "按时慰问全部劳模")
+    # Straight to the reply, inside the second before the autosave would have run.
+    page.fill("input[name=reply]", "已补充")
+    page.locator(".comments").get_by_role("button", name="答复").click()
+    expect(page.locator(".comments")).to_contain_text("已补充")
+    expect(page.locator("textarea[name=goal_expected]")).to_have_value("按时慰问全部劳模")
+    expect(page.locator("#autosave")).to_have_text(SAVED)
+    page.reload()  # what the server holds
+    expect(page.locator("textarea[name=goal_expected]")).to_have_value("按时慰问全部劳模")
+    assert kunnan().goal_expected == "按时慰问全部劳模"
+    assert "已补充" in kunnan().comments.get().reply
+
+
+def test_after_the_session_expired_typing_then_saving_then_signing_in_loses_nothing(demo, live_server, browser):
+    assessment = kunnan()
+    page = open_signed_in(browser, live_server.url, f"/assessments/{assessment.pk}/edit/goals/")
+    Session.objects.all().delete()  # the session expired while the page was open
+    page.fill("textarea[name=goal_expected]", "会话过期后填写的目标")
+    expect(page.locator("#autosave")).to_contain_text("登录已过期")
+    page.click("button[value=stay]")  # 保存: the sign-in page, with what was typed kept
+    expect(page.locator("h1")).to_have_text("登录")
+    expect(page.locator("main")).to_contain_text("您刚才填写的内容已保留")
+    sign_in(page, live_server.url)
+    expect(page.locator("h2")).to_have_text("年度总体目标")
+    expect(page.locator("main")).to_contain_text("已在重新登录后保存")
+    expect(page.locator("textarea[name=goal_expected]")).to_have_value("会话过期后填写的目标")
+    assert kunnan().goal_expected == "会话过期后填写的目标"
+
+
+def test_after_the_session_expired_signing_in_in_a_new_tab_saves_the_page_in_place(demo, live_server, browser):
+    assessment = kunnan()
+    page = open_signed_in(browser, live_server.url, f"/assessments/{assessment.pk}/edit/goals/")
+    warnings = []
+    page.on("dialog", lambda dialog: (warnings.append(dialog.type), dialog.accept()))
+    Session.objects.all().delete()
+    page.fill("textarea[name=goal_expected]", "在原页面保存")
+    status = page.locator("#autosave")
+    expect(status).to_contain_text("登录已过期")
+    with page.expect_popup() as popup:
+        status.get_by_role("button", name="重新登录").click()
+    sign_in(popup.value, live_server.url)
+    expect(status).to_have_text(SAVED)  # the sign-in tab told the page, which saved at once
+    assert kunnan().goal_expected == "在原页面保存"
+    # Saved: leaving raises no warning.
+    page.reload()
+    assert warnings == []
+    expect(page.locator("textarea[name=goal_expected]")).to_have_value("在原页面保存")
+
+
+def test_values_left_in_the_browser_by_a_failed_save_come_back_and_are_saved(demo, live_server, browser):
+    assessment = kunnan()
+    page = open_signed_in(browser, live_server.url, f"/assessments/{assessment.pk}/edit/goals/")
+    warnings = []
+    page.on("dialog", lambda dialog: (warnings.append(dialog.type), dialog.accept()))
+    Session.objects.all().delete()
+    page.fill("textarea[name=goal_achieved]", "只在本机的内容")
+    expect(page.locator("#autosave")).to_contain_text("登录已过期")
+    page.goto(f"{live_server.url}/assessments/{assessment.pk}/edit/goals/")  # e.g. the browser restarted
+    assert warnings == ["beforeunload"]  # a failed save warns on leaving
+    sign_in(page, live_server.url)
+    expect(page.locator("textarea[name=goal_achieved]")).to_have_value("只在本机的内容")
+    expect(page.locator("#autosave")).to_have_text(SAVED)
+    assert kunnan().goal_achieved == "只在本机的内容"
