@@ -28,17 +28,27 @@ def needs_measuring(layout) -> bool:
     return has_span and (_characters(layout) > MEASURE_ABOVE_CHARACTERS or rows > MEASURE_ABOVE_ROWS * 2)
 
 
-def row_pages(html, *, static_url, roots) -> dict[str, list[int]]:
-    """Lay out ``html`` and return, for each row marked data-r, the pages it is printed on."""
+def row_pages(html, *, static_url, roots, font_dir=None) -> dict[str, list[int]]:
+    """Lay out ``html`` as the renderer will (same prepared fonts) and return, for each row marked
+    data-r, the pages it is printed on."""
+    from pathlib import Path
+
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 
+    font_dir = str(font_dir) if font_dir else None
+
     class StaticOnlyFetcher(URLFetcher):
         def fetch(self, url, headers=None):
+            if font_dir and url.startswith("file://") and Path(url[7:]).parent == Path(font_dir):
+                return super().fetch(url, headers)
             return super().fetch(pdfworker.resolve_static(url, static_url=static_url, roots=roots).as_uri(), headers)
 
-    document = HTML(string=html, base_url=static_url,
-                    url_fetcher=StaticOnlyFetcher(allowed_protocols=["file"])).render()
+    with pdfworker._lock:
+        config, stylesheet, css = pdfworker._font_setup(font_dir)
+        document = HTML(string=pdfworker.prefer_prepared(html, css), base_url=static_url,
+                        url_fetcher=StaticOnlyFetcher(allowed_protocols=["file"])).render(
+            stylesheets=[stylesheet] if stylesheet else [], font_config=config)
     pages: dict[str, list[int]] = {}
     for number, page in enumerate(document.pages):
         stack = [page._page_box]
@@ -105,12 +115,12 @@ def split_spans(table, starts) -> None:
                 positions[start].insert(at, column)
 
 
-def paginate(layout, render_html, *, static_url, roots):
+def paginate(layout, render_html, *, static_url, roots, font_dir=None):
     """Return the HTML of ``layout`` with spans cut at the page starts of a first layout pass."""
     html = render_html(layout)
     if not needs_measuring(layout):
         return html
-    pages = row_pages(html, static_url=static_url, roots=roots)
+    pages = row_pages(html, static_url=static_url, roots=roots, font_dir=font_dir)
     changed = copy.deepcopy(layout)
     tables = [b for b in changed.blocks if isinstance(b, layouts.Table)]
     cut = False
