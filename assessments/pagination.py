@@ -11,8 +11,9 @@ import copy
 
 from assessments import layouts, pdfworker
 
-# Fewer characters than this always fit on one page: no measuring pass (most project forms).
+# Fewer characters and rows than these fit on one page: no measuring pass (most project forms).
 MEASURE_ABOVE_CHARACTERS = 1800
+MEASURE_ABOVE_ROWS = 14
 
 
 def _characters(layout) -> int:
@@ -23,13 +24,15 @@ def _characters(layout) -> int:
 def needs_measuring(layout) -> bool:
     has_span = any(c.rowspan > 1 for b in layout.blocks if isinstance(b, layouts.Table)
                    for row in b.rows[b.header_rows:] for c in row)
-    return has_span and _characters(layout) > MEASURE_ABOVE_CHARACTERS
+    rows = sum(len(b.rows) for b in layout.blocks if isinstance(b, layouts.Table))
+    return has_span and (_characters(layout) > MEASURE_ABOVE_CHARACTERS or rows > MEASURE_ABOVE_ROWS * 2)
 
 
-def row_pages(html, *, static_url, roots) -> dict[str, list[int]]:
-    """Lay out ``html`` and return, for each row marked data-r, the pages it is printed on."""
+def row_pages(html, *, static_url, roots, font_dir=None) -> dict[str, list[int]]:
+    """Lay out ``html`` as the renderer will (same prepared fonts) and return, for each row marked
+    data-r, the pages it is printed on."""
     # The renderer's own font configuration, kept per process: a new one per layout re-reads the faces.
-    document = pdfworker.layout_document(html, static_url=static_url, roots=roots)
+    document = pdfworker.layout_document(html, static_url=static_url, roots=roots, font_dir=font_dir)
     pages: dict[str, list[int]] = {}
     for number, page in enumerate(document.pages):
         stack = [page._page_box]
@@ -96,12 +99,12 @@ def split_spans(table, starts) -> None:
                 positions[start].insert(at, column)
 
 
-def paginate(layout, render_html, *, static_url, roots):
+def paginate(layout, render_html, *, static_url, roots, font_dir=None):
     """Return the HTML of ``layout`` with spans cut at the page starts of a first layout pass."""
     html = render_html(layout)
     if not needs_measuring(layout):
         return html
-    pages = row_pages(html, static_url=static_url, roots=roots)
+    pages = row_pages(html, static_url=static_url, roots=roots, font_dir=font_dir)
     changed = copy.deepcopy(layout)
     tables = [b for b in changed.blocks if isinstance(b, layouts.Table)]
     cut = False

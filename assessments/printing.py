@@ -76,8 +76,7 @@ def render_html(*, assessment=None, layout=None, paginate=True) -> str:
     if paginate:
         from assessments import pagination
 
-        return pagination.paginate(layout, lambda lay: render_html(layout=lay, paginate=False),
-                                   static_url=settings.STATIC_URL, roots=static_roots())
+        return pagination.paginate(layout, lambda lay: render_html(layout=lay, paginate=False), **pdf_options())
     return render_to_string("print/layout.html", {"layout": layout, "blocks": _blocks(layout),
                                                   "watermark": _watermark_uri()})
 
@@ -170,7 +169,9 @@ def _layout_fingerprint() -> str:
         import hashlib
 
         digest = hashlib.sha256()
-        for path in (Path(layouts.__file__), Path(pdfworker.__file__),
+        from assessments import pagination
+
+        for path in (Path(layouts.__file__), Path(pdfworker.__file__), Path(pagination.__file__),
                      Path(settings.BASE_DIR) / "templates" / "print" / "layout.html"):
             digest.update(path.read_bytes() if path.exists() else b"")
         _fingerprint = digest.hexdigest()[:12]

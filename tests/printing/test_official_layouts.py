@@ -238,7 +238,41 @@ def test_word_report_has_the_sections_and_tables_of_the_layout(demo):
     assert word.sections[0].page_width < word.sections[0].page_height  # portrait, as published
 
 
+def test_the_export_command_writes_word(demo, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    assessment = Assessment.objects.get(department__name="江门市总工会", project=None)
+    path = tmp_path / "report.docx"
+    call_command("assessment_export", str(assessment.pk), format="docx", output=str(path), stdout=StringIO())
+    word = WordDocument(str(path))
+    assert word.paragraphs[0].text == "部门整体支出绩效自评报告"
+    assert any("填报人：甘宝玲" in p.text for p in word.paragraphs)
+
+
 def test_every_demo_form_exports_to_word(demo):
     for assessment in selectors.assessment_queryset():
         word = WordDocument(io.BytesIO(printing.render(assessment=assessment, fmt="docx")))
         assert word.paragraphs[0].text == printing.layout_for(assessment).title
+
+
+def test_a_span_crossing_a_page_start_is_cut_there_with_its_label_repeated():
+    from assessments import pagination
+
+    Cell, Table = layouts.Cell, layouts.Table
+    table = Table(widths=[1, 1, 1], header_rows=1)
+    table.rows = [[Cell("一级", kind="head"), Cell("二级", kind="head"), Cell("三级", kind="head")],
+                  [Cell("产出指标", rowspan=4), Cell("数量指标", rowspan=2), Cell("a")],
+                  [Cell("b")],
+                  [Cell("质量指标", rowspan=2), Cell("c")],
+                  [Cell("d")]]
+    # Row 2 starts page 2 and row 4 is split over pages 2 and 3.
+    pages = {"0-1": [0], "0-2": [1], "0-3": [1], "0-4": [1, 2]}
+    starts = pagination.page_starts(0, table, pages)
+    assert starts == [2]
+    pagination.split_spans(table, starts)
+    assert [c.text for c in table.rows[2]] == ["产出指标", "数量指标", "b"]
+    assert table.rows[1][0].rowspan == 1 and table.rows[1][1].rowspan == 1
+    assert table.rows[2][0].rowspan == 3 and table.rows[2][1].rowspan == 1
+    assert [c.text for c in table.rows[3]] == ["质量指标", "c"]
