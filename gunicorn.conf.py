@@ -14,7 +14,7 @@ max_requests = 2000  # recycle workers now and then; WeasyPrint's caches grow wi
 max_requests_jitter = 200
 accesslog = "-"
 # PDF downloads: each worker hands the layout to its own renderer process (PDF_RENDERER_PROCESSES,
-# 1 in production; see assessments/printing.py) and waits for it without holding the interpreter,
+# 1 in production; see assessments/output/printing.py) and waits for it without holding the interpreter,
 # so the worker's other thread keeps serving pages and WeasyPrint's memory stays out of the worker.
 # Chosen over a second gunicorn pool for downloads because it needs no routing in the proxy and
 # works the same behind any load balancer; approved forms' PDFs are files after the first render.
@@ -23,6 +23,6 @@ control_socket_disable = True  # gunicorn 27 would otherwise create ~/.gunicorn/
 
 def post_worker_init(worker):
     """Start the worker's PDF renderer now, so that the first download finds it warm."""
-    from assessments import printing
+    from assessments.output import printing
 
     printing.warm_renderers()

@@ -1,6 +1,6 @@
 """The Chinese admin, for administrators to inspect and fix data.
 
-An administrator's edit of a form goes through ``services.assessment_admin_save`` like any other
+An administrator's edit of a form goes through ``records.assessment_admin_save`` like any other
 write: it locks the form, asks the access module, bumps the version (so a filler's stale save
 cannot erase the fix) and logs an 管理员修改 event with the field changes. A form's status is
 never a field here — only the workflow's transitions change it — and a submitted or approved form
@@ -9,7 +9,9 @@ is read-only. The audit trail (AssessmentEvent) is read-only: it cannot be edite
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from assessments import access, services
+from assessments.core import access
+from assessments.entry import services as entry_services
+from assessments.core import records
 from assessments.models import (
     Assessment,
     AssessmentEvent,
@@ -46,7 +48,7 @@ class ScoringSchemeAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if change:
-            services.scheme_changed(scheme=obj)
+            records.scheme_changed(scheme=obj)
 
 
 @admin.register(Region)
@@ -188,10 +190,10 @@ class AssessmentAdmin(admin.ModelAdmin):
             super(AssessmentAdmin, self).save_related(request, form, formsets, change)
 
         if change:
-            services.assessment_admin_save(assessment=form.instance, user=request.user, write=write)
+            records.assessment_admin_save(assessment=form.instance, user=request.user, write=write)
         else:
             write()
-            services.assessment_admin_created(assessment=form.instance, user=request.user)
+            records.assessment_admin_created(assessment=form.instance, user=request.user)
 
 
 @admin.register(AssessmentEvent)
@@ -219,7 +221,7 @@ class DepartmentBaseDataAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         # Through the same service as the base-data page: locked, logged with its field changes.
-        saved = services.base_data_upsert(
+        saved = entry_services.base_data_upsert(
             department=obj.department, fiscal_year=obj.fiscal_year, user=request.user,
             values={name: form.cleaned_data.get(name) for name in DepartmentBaseData.FIELDS if name in form.cleaned_data})
         obj.pk = saved.pk

@@ -8,7 +8,7 @@ class AssessmentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from assessments import drafts  # noqa: F401 (connects the sign-in receiver that saves kept posts)
-        from assessments.context_processors import connect_signals
+        from assessments.entry import drafts  # noqa: F401 (connects the sign-in receiver that saves kept posts)
+        from assessments.web.context_processors import connect_signals
 
         connect_signals()  # the 通知 count is cached; these say when it may have changed

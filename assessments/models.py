@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from assessments import rules, schemes
+from assessments.domain import rules, schemes
 
 
 def money_field(verbose_name, **kwargs):

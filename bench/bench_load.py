@@ -364,7 +364,7 @@ def profile_pages(users):
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from assessments import selectors
+    from assessments.core import selectors
     from assessments.models import Assessment
 
     User = get_user_model()

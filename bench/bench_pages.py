@@ -59,7 +59,7 @@ def instrument(split):
     from django.db import connection
     from django.template import base, engines
 
-    from assessments import rules
+    from assessments.domain import rules
 
     def sql(execute, *args):
         split.queries += 1
@@ -100,7 +100,7 @@ def measure(runs):
     from django.contrib.auth import get_user_model
     from django.test import Client
 
-    from assessments import selectors
+    from assessments.core import selectors
     from assessments.models import Assessment
 
     split = Split()

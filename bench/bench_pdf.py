@@ -38,7 +38,11 @@ django.setup()
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
-from assessments import interchange, printing, selectors, services  # noqa: E402
+from assessments.domain import interchange  # noqa: E402
+from assessments.output import printing
+from assessments.core import selectors
+from assessments.exchange import services as exchange_services
+from assessments.output import services as output_services
 from assessments.models import Assessment, BatchExport  # noqa: E402
 
 
@@ -80,7 +84,7 @@ def make_approved_forms(count):
             continue
         document.project = interchange.ProjectInfo(**{**document.project.__dict__,
                                                       "name": f"{document.project.name}（{made:04d}）"})
-        copy = services.assessment_import(document=document)
+        copy = exchange_services.assessment_import(document=document)
         Assessment.objects.filter(pk=copy.pk).update(status=Assessment.Status.APPROVED)
         made += 1
     return reviewer
@@ -92,7 +96,7 @@ def main():
     call_command("load_demo", stdout=StringIO())
     f1 = selectors.assessment_queryset().get(project__name="专项业务培训费")
     # Rendering itself (the page and the PDF), as for a draft: the approved form's cached file aside.
-    from assessments import pdfworker
+    from assessments.output import pdfworker
 
     def render():
         return pdfworker.render(printing.render_html(assessment=f1), **printing.pdf_options())
@@ -116,7 +120,7 @@ def main():
 
     reviewer = make_approved_forms(forms)
     for fmt in ("pdf", "zip"):
-        export = services.batch_export_request(user=reviewer, year=2023, fmt=fmt)
+        export = output_services.batch_export_request(user=reviewer, year=2023, fmt=fmt)
         start = time.perf_counter()
         worker = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "db_worker", "--batch",
                                    "--no-startup-delay", "--interval", "0", "--no-reload", "-v", "0"],

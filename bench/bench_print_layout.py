@@ -29,7 +29,8 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
-from assessments import layouts, pdfworker, printing, selectors  # noqa: E402
+from assessments.output import layouts, pdfworker, printing  # noqa: E402
+from assessments.core import selectors
 from tests.printing.stress import stress_document  # noqa: E402
 
 

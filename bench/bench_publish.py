@@ -97,7 +97,8 @@ def measure():
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from assessments import access, summaries
+    from assessments.core import access
+    from assessments.publication import summaries
     from assessments.models import Assessment, Department, Indicator, Region
 
     User = get_user_model()

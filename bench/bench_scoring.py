@@ -11,8 +11,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assessments import rules  # noqa: E402
-from assessments.schemes import shipped  # noqa: E402
+from assessments.domain import rules  # noqa: E402
+from assessments.domain.schemes import shipped  # noqa: E402
 
 FORMS, ROWS = 1_000, 100
 

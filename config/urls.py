@@ -22,5 +22,5 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("ping", ping, name="ping"),
     path("admin/", admin.site.urls),
-    path("", include("assessments.urls")),
+    path("", include("assessments.web.urls")),
 ]

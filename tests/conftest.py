@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import pytest
+from assessments.exchange import services as exchange_services
 
 # The worked examples of the interchange contract (each X.json with the figures it must produce
 # in X.expected.json), copied into the repository so that a clone alone runs every test.
@@ -16,13 +17,14 @@ def examples_dir():
 @pytest.fixture
 def import_example(db, examples_dir):
     """Import a worked example by file stem through the real service; return the assessment."""
-    from assessments import interchange, selectors, services
+    from assessments.domain import interchange
+    from assessments.core import selectors
 
     def _import(stem):
         data = interchange.loads((examples_dir / f"{stem}.json").read_text(encoding="utf-8"))
         document, errors = interchange.parse_document(data, schemes=selectors.scheme_map())
         assert not errors, errors
-        return services.assessment_import(document=document)
+        return exchange_services.assessment_import(document=document)
 
     return _import
 
@@ -39,7 +41,7 @@ def demo(db):
     table, which takes a few milliseconds and gives every test the same fresh demo.
     """
     from assessments.models import ScoringScheme
-    from assessments.schemes import load_shipped
+    from assessments.domain.schemes import load_shipped
 
     if not ScoringScheme.objects.exists():  # a transactional test before this one emptied every table
         load_shipped(ScoringScheme)

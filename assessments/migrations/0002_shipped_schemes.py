@@ -1,15 +1,15 @@
-"""Load the scoring schemes the product ships (assessments/schemes.py)."""
+"""Load the scoring schemes the product ships (assessments/domain/schemes.py)."""
 from django.db import migrations
 
 
 def load(apps, schema_editor):
-    from assessments.schemes import load_shipped
+    from assessments.domain.schemes import load_shipped
 
     load_shipped(apps.get_model("assessments", "ScoringScheme"))
 
 
 def unload(apps, schema_editor):
-    from assessments.schemes import SHIPPED_SCHEMES
+    from assessments.domain.schemes import SHIPPED_SCHEMES
 
     ScoringScheme = apps.get_model("assessments", "ScoringScheme")
     ScoringScheme.objects.filter(key__in=[s["key"] for s in SHIPPED_SCHEMES], assessments__isnull=True).delete()

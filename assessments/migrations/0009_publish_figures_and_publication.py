@@ -9,7 +9,7 @@ SCHEME_FIELDS = ("key", "name", "scored", "execution_weight", "level1_weights", 
 
 def fill_cached_figures(apps, schema_editor):
     """Compute the new cached figures (预算数, 执行数, missed indicators) of the forms already stored."""
-    from assessments import rules, schemes
+    from assessments.domain import rules, schemes
 
     Assessment = apps.get_model("assessments", "Assessment")
     Indicator = apps.get_model("assessments", "Indicator")

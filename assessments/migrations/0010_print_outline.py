@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 def fill_shipped_outlines(apps, schema_editor):
     """Give the shipped schemes the titles and section order their published tables print."""
-    from assessments.schemes import OUTLINES
+    from assessments.domain.schemes import OUTLINES
 
     scheme_model = apps.get_model("assessments", "ScoringScheme")
     for scheme in scheme_model.objects.filter(key__in=list(OUTLINES)):

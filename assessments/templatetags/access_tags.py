@@ -5,7 +5,7 @@
 """
 from django import template
 
-from assessments import access
+from assessments.core import access
 
 register = template.Library()
 

@@ -1,7 +1,7 @@
 """Template filters that print figures the way the official forms do (no computing here)."""
 from django import template
 
-from assessments import rules
+from assessments.domain import rules
 
 register = template.Library()
 

@@ -7,7 +7,7 @@
 from django import template
 from django.utils.translation import gettext as _
 
-from assessments import labels
+from assessments.core import labels
 
 register = template.Library()
 

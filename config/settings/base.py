@@ -72,8 +72,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "assessments.context_processors.attention",
-                "assessments.context_processors.navigation",
+                "assessments.web.context_processors.attention",
+                "assessments.web.context_processors.navigation",
             ],
         },
     },
@@ -144,15 +144,15 @@ ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 20 * 2**20)
 # failures per user name and address, then a pause of this long. The counts are rows in the
 # database (axes' default handler), so every app server sees the same ones.
 AUTHENTICATION_BACKENDS = [
-    "assessments.auth.SignInThrottleBackend",
+    "assessments.web.auth.SignInThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_USERNAME_CALLABLE = "assessments.auth.throttle_username"
+AXES_USERNAME_CALLABLE = "assessments.web.auth.throttle_username"
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "assessments.auth.lockout_page"
+AXES_LOCKOUT_CALLABLE = "assessments.web.auth.lockout_page"
 AXES_HTTP_RESPONSE_CODE = 429
 # Never store what was typed as the password or user name in the attempt records' POST copy.
 AXES_SENSITIVE_PARAMETERS = ["username", "password", "ip_address"]

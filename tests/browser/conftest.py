@@ -33,7 +33,7 @@ def demo(transactional_db):
     from django.core.management import call_command
 
     from assessments.models import ScoringScheme
-    from assessments.schemes import load_shipped
+    from assessments.domain.schemes import load_shipped
 
     load_shipped(ScoringScheme)
     call_command("load_demo", stdout=StringIO())

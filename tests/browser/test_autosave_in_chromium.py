@@ -6,7 +6,8 @@ import pytest
 from django.contrib.sessions.models import Session
 from playwright.sync_api import expect
 
-from assessments import services
+from assessments.entry import services as entry_services
+from assessments.review import services as review_services
 from django.contrib.auth.models import User
 
 from assessments.models import Assessment, AssessmentEvent, Membership
@@ -65,8 +66,8 @@ def test_the_last_second_is_sent_when_the_tab_closes_before_the_autosave(demo, l
 def test_replying_to_a_comment_with_unsaved_edits_loses_nothing(demo, live_server, browser):
     assessment = kunnan()
     filler, reviewer = User.objects.get(username="xinzhou"), User.objects.get(username="czj_reviewer")
-    services.assessment_submit(assessment=assessment, user=filler)
-    services.assessment_return(assessment=assessment, user=reviewer, comment="请补充年度总体目标")
+    entry_services.assessment_submit(assessment=assessment, user=filler)
+    review_services.assessment_return(assessment=assessment, user=reviewer, comment="请补充年度总体目标")
     page = open_signed_in(browser, live_server.url, f"/assessments/{assessment.pk}/edit/goals/")
     page.fill("textarea[name=goal_expected]", "按时慰问全部劳模")
     # Straight to the reply, inside the second before the autosave would have run.

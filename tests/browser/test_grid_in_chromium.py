@@ -3,7 +3,8 @@ import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
-from assessments import services
+from assessments.entry import services as entry_services
+from assessments.review import services as review_services
 from assessments.models import Assessment, Department
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -26,7 +27,7 @@ def sign_in(browser, base, username, password, **context):
 
 def new_project_form(name):
     user = User.objects.get(username="xinzhou")
-    return services.assessment_create(user=user, kind="project_self_assessment",
+    return entry_services.assessment_create(user=user, kind="project_self_assessment",
                                       department=Department.objects.get(name="武汉市新洲区总工会"), year=2025,
                                       project_name=name)
 
@@ -150,8 +151,8 @@ def test_delete_a_row_and_undo(demo, live_server, browser):
 def test_a_returned_form_opens_on_its_comments_and_the_commented_row(demo, live_server, browser):
     assessment = Assessment.objects.get(project__name="困难职工帮扶")
     filler_user = User.objects.get(username="xinzhou")
-    services.assessment_submit(assessment=assessment, user=filler_user)
-    services.assessment_return(assessment=Assessment.objects.get(pk=assessment.pk),
+    entry_services.assessment_submit(assessment=assessment, user=filler_user)
+    review_services.assessment_return(assessment=Assessment.objects.get(pk=assessment.pk),
                                user=User.objects.get(username="czj_reviewer"), comment="请核实人数",
                                row_comments=[("indicators[1]", "请写明发放对象核查方式")])
     page = sign_in(browser, live_server.url, "xinzhou", "demo-xinzhou-2024")

@@ -6,7 +6,8 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from assessments import rules, selectors
+from assessments.domain import rules
+from assessments.core import selectors
 from assessments.models import (
     Assessment,
     AssessmentEvent,

@@ -135,7 +135,7 @@ def test_twenty_simultaneous_saves_of_one_version_end_in_success_or_the_conflict
     from django.core.management import call_command
 
     from assessments.models import Assessment, ScoringScheme
-    from assessments.schemes import load_shipped
+    from assessments.domain.schemes import load_shipped
 
     # A transactional test run before this one may have emptied every table, schemes included.
     load_shipped(ScoringScheme)

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from assessments import selectors
+from assessments.core import selectors
 from assessments.models import Assessment
 
 pytestmark = pytest.mark.django_db

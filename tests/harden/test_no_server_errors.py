@@ -120,7 +120,7 @@ def test_a_201_character_project_name_in_a_json_import_is_a_message(demo, tmp_pa
     from django.core.management import call_command
     from django.core.management.base import CommandError
 
-    from assessments import selectors
+    from assessments.core import selectors
 
     data = selectors.assessment_export_json(assessment=Assessment.objects.filter(kind="project_self_assessment").first())
     data["project"]["name"] = "项" * 201

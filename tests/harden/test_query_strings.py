@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from assessments.models import Assessment, Department
-from assessments.params import int_param
+from assessments.core.params import int_param
 from tests.helpers import signed_in
 
 pytestmark = pytest.mark.django_db

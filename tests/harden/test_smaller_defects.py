@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from assessments import selectors
+from assessments.core import selectors
 from assessments.models import Assessment, FiscalYear
 from tests.helpers import signed_in
 from tests.web.test_wizard import budget_post, new_project, step_url

@@ -1,5 +1,5 @@
 """A stress form: 60 indicators with 80-character names and 300-character reasons (issue 12)."""
-from assessments import interchange, rules, schemes
+from assessments.domain import interchange, rules, schemes
 
 NAME = "服务对象满意度及项目实施过程中各项管理制度执行情况的规范性、完整性和有效性评价指标" * 2
 REASON = ("因年度内政策调整和资金拨付时间推迟，部分帮扶对象的核实工作延后完成，导致该项指标的实际完成值低于年初目标值；"

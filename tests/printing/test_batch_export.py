@@ -15,7 +15,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from pypdf import PdfReader
 
-from assessments import printing
+from assessments.entry import services as entry_services
+from assessments.output import printing
+from assessments.review import services as review_services
 from assessments.models import Assessment, BatchExport, Department
 from tests.helpers import signed_in
 
@@ -25,7 +27,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def demo(transactional_db, settings, tmp_path):
     from assessments.models import ScoringScheme
-    from assessments.schemes import load_shipped
+    from assessments.domain.schemes import load_shipped
 
     settings.MEDIA_ROOT = tmp_path / "media"
     load_shipped(ScoringScheme)
@@ -94,14 +96,13 @@ def test_a_zip_holds_one_pdf_per_form_filed_by_department(demo):
 def test_a_zip_carries_each_forms_attachments_in_a_folder_beside_its_pdf(demo):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from assessments import services
 
     form = approved_2023()[1]
     # Uploaded while the form was open (the state is set back and forth here only to stage that).
     Assessment.objects.filter(pk=form.pk).update(status=Assessment.Status.RETURNED)
     for name, content in (("验收单.pdf", b"%PDF-1.4 acceptance"), ("验收单.pdf", b"%PDF-1.4 second"),
                           ("照片.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)):
-        services.attachment_add(assessment=form, user=None, upload=SimpleUploadedFile(name, content))
+        review_services.attachment_add(assessment=form, user=None, upload=SimpleUploadedFile(name, content))
     Assessment.objects.filter(pk=form.pk).update(status=Assessment.Status.APPROVED)
 
     reviewer = signed_in("czj_reviewer", "demo-review-czj-2024")
@@ -134,14 +135,13 @@ def test_the_worker_renders_in_child_processes_that_are_replaced_so_memory_stays
 
 
 def test_one_department_and_its_units_only(demo):
-    from assessments import services
     from django.contrib.auth import get_user_model
 
     User = get_user_model()
     jiangmen = Department.objects.get(name="江门市总工会")
     for assessment in Assessment.objects.filter(department__name__startswith="江门"):
-        services.assessment_submit(assessment=assessment, user=User.objects.get(username="jiangmen"))
-        services.assessment_approve(assessment=assessment, user=User.objects.get(username="jiangmen_reviewer"))
+        entry_services.assessment_submit(assessment=assessment, user=User.objects.get(username="jiangmen"))
+        review_services.assessment_approve(assessment=assessment, user=User.objects.get(username="jiangmen_reviewer"))
     admin = signed_in("admin", "demo-admin-2024")
     request_export(admin, year="2022", department=str(jiangmen.pk), format="zip")
     run_worker()

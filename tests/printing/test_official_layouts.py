@@ -9,7 +9,10 @@ from django.urls import reverse
 from docx import Document as WordDocument
 from openpyxl import load_workbook
 
-from assessments import interchange, layouts, pdfworker, printing, selectors, services
+from assessments.domain import interchange
+from assessments.output import layouts, pdfworker, printing
+from assessments.core import selectors
+from assessments.exchange import services as exchange_services
 from assessments.models import Assessment
 from tests.printing.stress import stress_document
 
@@ -205,7 +208,7 @@ def test_sheet_titles_and_cells_survive_unsafe_characters(examples_dir, client, 
     data["analysis"]["deviation_reasons"] = "从 Word 粘贴\x0b的文字\x0c和\x1f控制字符"
     document, errors = interchange.parse_document(data, schemes=selectors.scheme_map())
     assert not errors
-    assessment = services.assessment_import(document=document)
+    assessment = exchange_services.assessment_import(document=document)
     wb = load_workbook(io.BytesIO(printing.render(assessment=assessment, fmt="xlsx")))
     assert wb.active.title.startswith("2023年度帮扶_救助_一期_")
     values = [c.value for row in wb.active.iter_rows() for c in row if isinstance(c.value, str)]
@@ -258,7 +261,7 @@ def test_every_demo_form_exports_to_word(demo):
 
 
 def test_a_span_crossing_a_page_start_is_cut_there_with_its_label_repeated():
-    from assessments import pagination
+    from assessments.output import pagination
 
     Cell, Table = layouts.Cell, layouts.Table
     table = Table(widths=[1, 1, 1], header_rows=1)

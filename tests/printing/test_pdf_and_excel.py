@@ -8,7 +8,10 @@ import pytest
 from django.core.management import call_command
 from openpyxl import load_workbook
 
-from assessments import interchange, printing, selectors, services
+from assessments.domain import interchange
+from assessments.output import printing
+from assessments.core import selectors
+from assessments.exchange import services as exchange_services
 from assessments.models import Assessment
 
 pytestmark = pytest.mark.django_db
@@ -90,7 +93,7 @@ def test_user_text_is_escaped_and_nothing_outside_static_is_fetched(examples_dir
         '<img src="http://198.51.100.7/x.png"><img src="file:///etc/passwd"><b>加粗</b>')
     document, errors = interchange.parse_document(data, schemes=selectors.scheme_map())
     assert not errors
-    assessment = services.assessment_import(document=document)
+    assessment = exchange_services.assessment_import(document=document)
     html = printing.render_html(assessment=assessment)
     assert "<img" not in html and "&lt;img src=&quot;http://198.51.100.7/x.png&quot;&gt;" in html
     for url in ("http://198.51.100.7/x.png", "file:///etc/passwd", "/static/../../config/env.py"):

@@ -2,7 +2,7 @@
 import pytest
 from django.urls import reverse
 
-from assessments import printing
+from assessments.output import printing
 from assessments.models import Assessment
 from tests.helpers import signed_in
 

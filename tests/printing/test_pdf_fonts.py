@@ -4,7 +4,7 @@ import subprocess
 import pytest
 from django.conf import settings
 
-from assessments import pdfworker, printing
+from assessments.output import pdfworker, printing
 from assessments.models import Assessment
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,9 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assessments import interchange, selectors, services
+from assessments.domain import interchange
+from assessments.core import selectors
+from assessments.exchange import services as exchange_services
 from assessments.models import Assessment, Department, FiscalYear, Indicator, Project
 
 pytestmark = pytest.mark.django_db
@@ -140,7 +142,7 @@ def test_texts_and_figures_too_large_for_their_columns_are_messages_not_database
     data["indicators"][1]["target"] = "≤99%"
     document, errors = interchange.parse_document(data, schemes=selectors.scheme_map())
     assert errors == []
-    assessment = services.assessment_import(document=document)
+    assessment = exchange_services.assessment_import(document=document)
     saved = assessment.indicators.all()
     assert saved[0].target_text == "≥3个具有代表性的重点职工服务阵地建设项目" and saved[0].target_value == 3
 

@@ -5,7 +5,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from assessments import selectors, services
+from assessments.core import selectors
+from assessments.core import records
 from assessments.models import Assessment, Department, Indicator
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +23,7 @@ def test_fill_province_makes_departments_users_and_forms_whose_cached_figures_ar
         "基准第01厅", "基准第01厅第1单位", "基准第01厅第2单位", "基准第01厅第3单位"}
     for form in forms.filter(kind=Assessment.Kind.PROJECT)[:5]:
         cached = (form.execution_rate, form.total_score, form.grade, form.problem_count)
-        fresh = services.assessment_recompute(assessment=form)
+        fresh = records.assessment_recompute(assessment=form)
         assert cached == (fresh.execution_rate, fresh.total_score, fresh.grade, fresh.problem_count)
     with pytest.raises(CommandError):
         call_command("fill_province", "--supervisors", "1", "--units", "1", "--assessments", "2", stdout=StringIO())

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def server(transactional_db, live_server):
     from assessments.models import ScoringScheme
-    from assessments.schemes import load_shipped
+    from assessments.domain.schemes import load_shipped
 
     load_shipped(ScoringScheme)
     call_command("load_demo", stdout=StringIO())

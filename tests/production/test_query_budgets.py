@@ -6,14 +6,19 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from assessments import interchange, selectors, services, wizard
+from assessments.domain import interchange
+from assessments.core import selectors
+from assessments.entry import services as entry_services
+from assessments.exchange import services as exchange_services
+from assessments.core import formsteps
+from assessments.entry import wizard
 from assessments.models import Assessment, Comment, Department, ReviewLevel
 from tests.helpers import signed_in
 
 pytestmark = pytest.mark.django_db
 
 # The pinned budgets (queries per page). A page that needs more has grown a query per row.
-# The 通知 count is cached per user (assessments/context_processors.py): only a user's first page
+# The 通知 count is cached per user (assessments/web/context_processors.py): only a user's first page
 # after a change pays for it (here each role's "home").
 BUDGETS = {
     "home": 13, "notifications": 7, "exports": 9, "desk": 16, "detail": 16, "print": 12,  # detail: +1 for its 佐证材料
@@ -30,7 +35,7 @@ def pages(form):
         "import": reverse("indicators_import", args=[form.pk]),
         "base_data": reverse("base_data_edit", args=[form.department_id, form.fiscal_year.year]),
     }
-    for step in wizard.steps_for(form):
+    for step in formsteps.steps_for(form):
         urls[f"step:{step.key}"] = reverse("assessment_step", args=[form.pk, step.key])
     return urls
 
@@ -52,16 +57,16 @@ def grow(form, copies):
     document = selectors.assessment_document(assessment=form)
     for i in range(copies):
         document.project = interchange.ProjectInfo(name=f"复制项目{i}")
-        copy = services.assessment_import(document=document)
+        copy = exchange_services.assessment_import(document=document)
         if i % 2:
             Assessment.objects.filter(pk=copy.pk).update(status=Assessment.Status.SUBMITTED)
     level = ReviewLevel.objects.create(department=Department.objects.get(name="石家庄市人民会堂"), order=0, name="主管部门")
     level.reviewers.add(reviewer)
-    step = wizard.step_by_key(form, "indicators")
+    step = formsteps.step_by_key(form, "indicators")
     raw = wizard.current_raw(form, step)["rows"] * 20
     for _ in range(5):
         form = Assessment.objects.get(pk=form.pk)
-        services.assessment_save_step(assessment=form, user=filler, step=step,
+        entry_services.assessment_save_step(assessment=form, user=filler, step=step,
                                       data=wizard.read_step(step, wizard.as_post(step, {"rows": raw})))
     for i in range(8):
         Comment.objects.create(assessment=form, path=f"indicators[{i}]", text="请补充说明", author=reviewer)

@@ -5,7 +5,9 @@ import json
 import pytest
 from django.urls import reverse
 
-from assessments import interchange, rules, selectors, services
+from assessments.domain import interchange, rules
+from assessments.core import selectors
+from assessments.exchange import services as exchange_services
 from assessments.models import Assessment, Project
 from tests.helpers import signed_in
 
@@ -22,7 +24,7 @@ def import_year(year, change):
     change(data)
     document, errors = interchange.parse_document(data, schemes=selectors.scheme_map())
     assert not errors, errors
-    return services.assessment_import(document=document)
+    return exchange_services.assessment_import(document=document)
 
 
 def row(data, name):

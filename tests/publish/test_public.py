@@ -6,8 +6,10 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from assessments import services
-from assessments.errors import AccessDenied, IllegalTransition
+from assessments.core import records
+from assessments.core.errors import AccessDenied, IllegalTransition
+from assessments.publication import services as publication_services
+from assessments.review import services as review_services
 from assessments.models import Assessment, AssessmentEvent, Region
 from tests.helpers import signed_in
 
@@ -106,7 +108,7 @@ def test_cache_control_etag_and_304(published):
     assert again.status_code == 304 and not again.content
     # Withdrawing a form changes the page, so the old ETag no longer matches.
     shown, _hidden = published
-    services.assessment_withdraw(assessment=shown[0], user=User.objects.get(username="czj_reviewer"))
+    records.assessment_withdraw(assessment=shown[0], user=User.objects.get(username="czj_reviewer"))
     changed = client.get(url, HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200 and shown[0].project.name not in changed.content.decode()
     pdf = reverse("public_form_pdf", args=[region().pk, shown[1].pk])
@@ -118,7 +120,7 @@ def test_reopen_withdraws_the_form(published):
     shown, _hidden = published
     a = shown[0]
     reviewer = User.objects.get(username="czj_reviewer")
-    services.assessment_reopen(assessment=a, user=reviewer, reason="发现执行数有误")
+    review_services.assessment_reopen(assessment=a, user=reviewer, reason="发现执行数有误")
     a.refresh_from_db()
     assert a.status == "returned" and a.published_at is None
     assert list(a.events.filter(type__in=["withdrawn", "reopened"]).values_list("type", flat=True)) == [
@@ -132,11 +134,11 @@ def test_publish_refused_for_unapproved_forms_and_users_out_of_scope(demo):
     bureau = User.objects.get(username="czj_reviewer")
     draft = Assessment.objects.exclude(status="approved").filter(department__region__isnull=False).first()
     with pytest.raises(IllegalTransition):
-        services.assessment_publish(assessment=draft, user=bureau)
+        publication_services.assessment_publish(assessment=draft, user=bureau)
     approved = sjz_forms().filter(status="approved").first()
     for name in ("jiangmen_reviewer", "shijiazhuang"):  # another region's reviewer; the form's own filler
         with pytest.raises(AccessDenied):
-            services.assessment_publish(assessment=approved, user=User.objects.get(username=name))
+            publication_services.assessment_publish(assessment=approved, user=User.objects.get(username=name))
     approved.refresh_from_db()
     assert approved.published_at is None
     assert not AssessmentEvent.objects.filter(type="published").exists()
@@ -154,9 +156,9 @@ def test_publish_refused_for_unapproved_forms_and_users_out_of_scope(demo):
 def test_publish_and_withdraw_are_logged_once(demo):
     bureau = User.objects.get(username="czj_reviewer")
     a = sjz_forms().filter(status="approved").first()
-    services.assessment_publish(assessment=a, user=bureau)
-    services.assessment_publish(assessment=a, user=bureau)  # already published: nothing new
-    services.assessment_withdraw(assessment=a, user=bureau, reason="数据复核")
+    publication_services.assessment_publish(assessment=a, user=bureau)
+    publication_services.assessment_publish(assessment=a, user=bureau)  # already published: nothing new
+    records.assessment_withdraw(assessment=a, user=bureau, reason="数据复核")
     assert list(a.events.filter(type__in=["published", "withdrawn"]).values_list("type", "comment")) == [
         ("published", "在信息公开页面公开"), ("withdrawn", "数据复核")]
 
@@ -196,7 +198,7 @@ def test_department_form_offers_its_report_in_word(published):
 
     shown, _hidden = published
     department_form = sjz_forms().get(kind=Assessment.Kind.DEPARTMENT, status="approved")
-    services.assessment_publish(assessment=department_form, user=User.objects.get(username="czj_reviewer"))
+    publication_services.assessment_publish(assessment=department_form, user=User.objects.get(username="czj_reviewer"))
     client = Client()
     html = client.get(reverse("public_region", args=[region().pk])).content.decode()
     word = reverse("public_form_docx", args=[region().pk, department_form.pk])

@@ -12,7 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from assessments import access, rules, selectors, services, summaries
+from assessments.core import access, selectors
+from assessments.domain import rules
+from assessments.publication import summaries
+from assessments.core import records
 from assessments.models import Assessment, Department, Indicator
 from tests.helpers import signed_in
 
@@ -124,7 +127,7 @@ def test_cached_figures_of_fill_province_are_the_services_own():
     for form in Assessment.objects.filter(kind=PROJECT):
         cached = (form.budget_amount, form.executed_amount,
                   sorted(form.indicators.filter(missed=True).values_list("pk", flat=True)))
-        services.assessment_recompute(assessment=form)
+        records.assessment_recompute(assessment=form)
         form.refresh_from_db()
         assert cached == (form.budget_amount, form.executed_amount,
                           sorted(form.indicators.filter(missed=True).values_list("pk", flat=True)))

@@ -4,8 +4,8 @@ from decimal import Decimal as D
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assessments import interchange, rules
-from assessments.schemes import shipped
+from assessments.domain import interchange, rules
+from assessments.domain.schemes import shipped
 
 amounts = st.decimals(min_value=0, max_value=D("1e6"), places=2, allow_nan=False, allow_infinity=False)
 weights = st.decimals(min_value=0, max_value=100, places=2, allow_nan=False, allow_infinity=False)

@@ -3,8 +3,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from assessments import rules
-from assessments.schemes import shipped
+from assessments.domain import rules
+from assessments.domain.schemes import shipped
 
 SCHEMES = shipped()
 

@@ -3,8 +3,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from assessments import rules
-from assessments.rules import EQ, GE, LE, QUALITATIVE
+from assessments.domain import rules
+from assessments.domain.rules import EQ, GE, LE, QUALITATIVE
 
 TABLE = [
     ("≥50人", GE, "50", "人"), (">=50人", GE, "50", "人"), ("50人以上", GE, "50", "人"), ("不少于50人", GE, "50", "人"),

@@ -5,7 +5,8 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 
-from assessments import services
+from assessments.entry import services as entry_services
+from assessments.review import services as review_services
 from assessments.models import Assessment, AssessmentEvent
 from tests.helpers import signed_in
 from tests.web.test_wizard import KUNNAN_ROWS, budget_post, indicator_post, new_project, step_url
@@ -190,8 +191,8 @@ def test_an_autosave_without_the_version_it_was_typed_on_is_refused(demo):
 
 def test_a_reply_sent_in_place_after_the_session_expired_is_401_json_not_the_sign_in_page(demo):
     assessment = Assessment.objects.get(project__name="劳模慰问")
-    services.assessment_submit(assessment=assessment, user=User.objects.get(username="xinzhou"))
-    services.assessment_return(assessment=assessment, user=User.objects.get(username="czj_reviewer"), comment="请补充")
+    entry_services.assessment_submit(assessment=assessment, user=User.objects.get(username="xinzhou"))
+    review_services.assessment_return(assessment=assessment, user=User.objects.get(username="czj_reviewer"), comment="请补充")
     comment = assessment.comments.get()
     client = signed_in("xinzhou", "demo-xinzhou-2024")
     Session.objects.all().delete()

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from assessments import wizard
+from assessments.core import formsteps
 from assessments.models import Assessment
 from tests.helpers import signed_in
 from tests.web.test_excel_import import upload, workbook
@@ -45,7 +45,7 @@ def test_no_page_of_the_wizard_shows_an_internal_path_or_code(demo, username, pa
     assessment = Assessment.objects.get(**where)
     # A band stored on a row and a problem on the 偏差分析: both must be named as printed.
     assessment.indicators.filter(order=0).update(band="partial")
-    for step in wizard.steps_for(assessment):
+    for step in formsteps.steps_for(assessment):
         text = visible_text(client.get(step_url(assessment, step.key)).content.decode())
         assert not INTERNAL.search(text), (step.key, INTERNAL.search(text).group(0))
 
@@ -201,7 +201,7 @@ def test_base_data_amounts_are_labelled_in_万元_and_head_counts_are_not(filler
 def test_the_report_offers_the_outline_and_stores_only_the_sections_written(filler):
     assessment = Assessment.objects.get(department__name="武汉市新洲区总工会", kind="department_self_assessment")
     assessment.report_sections.all().delete()
-    outline = wizard.report_outline(assessment.rules_scheme())
+    outline = formsteps.report_outline(assessment.rules_scheme())
     page = filler.get(step_url(assessment, "report")).content.decode()
     for title in outline:
         assert f'value="{title}"' in page

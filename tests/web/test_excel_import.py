@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from assessments import printing, selectors
+from assessments.output import printing
+from assessments.core import selectors
 from assessments.models import Assessment, AssessmentEvent
 from tests.helpers import signed_in
 from tests.web.test_wizard import new_project
@@ -140,7 +141,7 @@ def test_the_exported_workbook_writes_user_text_starting_with_equals_as_text_not
 
 def test_a_target_table_with_two_indicator_tables_is_read_whole(demo):
     source = selectors.assessment_queryset().get(kind=Assessment.Kind.TARGETS)
-    from assessments import excel_import
+    from assessments.entry import excel_import
 
     preview = excel_import.read_indicator_workbook(
         SimpleUploadedFile("wuxi.xlsx", printing.render_xlsx(assessment=source)), assessment=source)

@@ -1,7 +1,8 @@
 """People's words: every internal path is named by the step, row and column as the form prints them."""
 import pytest
 
-from assessments import labels, rules
+from assessments.core import labels
+from assessments.domain import rules
 
 P, D, T = rules.KIND_PROJECT, rules.KIND_DEPARTMENT, rules.KIND_TARGETS
 

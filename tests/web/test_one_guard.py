@@ -10,7 +10,14 @@ import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
 
-from assessments import access, interchange, selectors, services, wizard
+from assessments.core import access, selectors
+from assessments.domain import interchange
+from assessments.entry import services as entry_services
+from assessments.core import errors
+from assessments.exchange import services as exchange_services
+from assessments.review import services as review_services
+from assessments.core import formsteps
+from assessments.entry import wizard
 from assessments.models import (
     Assessment,
     AssessmentEvent,
@@ -33,14 +40,14 @@ def approve(assessment, reviewer="czj_reviewer"):
     """Submit (problems or not) and approve through the real approve service, which freezes the form."""
     Assessment.objects.filter(pk=assessment.pk).update(status=Assessment.Status.SUBMITTED)
     assessment.refresh_from_db()
-    services.assessment_approve(assessment=assessment, user=User.objects.get(username=reviewer))
+    review_services.assessment_approve(assessment=assessment, user=User.objects.get(username=reviewer))
     assessment.refresh_from_db()
     return assessment
 
 
 def step_post(assessment, key, **changes):
     """The POST a browser sends for a field step, with the saved values and ``changes``."""
-    step = wizard.step_by_key(assessment, key)
+    step = formsteps.step_by_key(assessment, key)
     values = wizard.saved_raw(assessment, selectors.assessment_document(assessment=assessment), step)
     return {**values, **changes, "version": str(assessment.version), "action": "stay"}
 
@@ -67,7 +74,7 @@ def test_an_approved_form_keeps_its_project_particulars_when_next_years_form_cha
     data["project"] = {**data["project"], "implementing_unit": "导入的实施单位", "category": "区直专项"}
     document, errors = interchange.parse_document(data, schemes=selectors.scheme_map())
     assert not errors
-    services.assessment_import(document=document)
+    exchange_services.assessment_import(document=document)
 
     approved.refresh_from_db()
     assert selectors.assessment_export_json(assessment=approved) == exported
@@ -88,8 +95,8 @@ def test_filling_from_base_data_never_changes_an_approved_form(demo):
     assert "不能修改" in response.content.decode()
     assert list(form.indicators.values_list("name", "actual_text")) == before
     assert selectors.assessment_export_json(assessment=form) == exported
-    with pytest.raises(services.AssessmentLocked):
-        services.assessment_fill_from_base_data(assessment=form, user=None)
+    with pytest.raises(errors.AssessmentLocked):
+        entry_services.assessment_fill_from_base_data(assessment=form, user=None)
 
 
 def test_only_the_level_that_approved_a_form_may_reopen_it_and_never_its_own_filler(demo):
@@ -101,13 +108,13 @@ def test_only_the_level_that_approved_a_form_may_reopen_it_and_never_its_own_fil
     form = kunnan()
     Assessment.objects.filter(pk=form.pk).update(status=Assessment.Status.SUBMITTED)
     form.refresh_from_db()
-    services.assessment_approve(assessment=form, user=first)
-    services.assessment_approve(assessment=form, user=User.objects.get(username="czj_reviewer"))
+    review_services.assessment_approve(assessment=form, user=first)
+    review_services.assessment_approve(assessment=form, user=User.objects.get(username="czj_reviewer"))
     form.refresh_from_db()
     assert form.status == "approved"
 
-    with pytest.raises(services.NotAReviewer):
-        services.assessment_reopen(assessment=form, user=first, reason="想改")
+    with pytest.raises(errors.NotAReviewer):
+        review_services.assessment_reopen(assessment=form, user=first, reason="想改")
     page = signed_in("zhuguan", "chain-pass-1").get(reverse("assessment_detail", args=[form.pk])).content.decode()
     assert "重新打开" not in page
 
@@ -115,17 +122,17 @@ def test_only_the_level_that_approved_a_form_may_reopen_it_and_never_its_own_fil
     both = User.objects.create_user("both", password="both-pass-1")
     both.memberships.create(department=department, role="filler")
     both.memberships.create(department=Department.objects.get(name="江门市总工会"), role="reviewer")
-    with pytest.raises(services.NotAReviewer):
-        services.assessment_reopen(assessment=form, user=both, reason="自己的表")
+    with pytest.raises(errors.NotAReviewer):
+        review_services.assessment_reopen(assessment=form, user=both, reason="自己的表")
     client = signed_in("both", "both-pass-1")
     assert "重新打开" not in client.get(reverse("assessment_detail", args=[form.pk])).content.decode()
     client.post(reverse("assessment_review", args=[form.pk, "reopen"]), {"reason": "自己的表"})
     form.refresh_from_db()
     assert form.status == "approved"
 
-    with pytest.raises(services.IllegalTransition):
-        services.assessment_reopen(assessment=form, user=User.objects.get(username="czj_reviewer"), reason=" ")
-    services.assessment_reopen(assessment=form, user=User.objects.get(username="czj_reviewer"), reason="数据有误")
+    with pytest.raises(errors.IllegalTransition):
+        review_services.assessment_reopen(assessment=form, user=User.objects.get(username="czj_reviewer"), reason=" ")
+    review_services.assessment_reopen(assessment=form, user=User.objects.get(username="czj_reviewer"), reason="数据有误")
     form.refresh_from_db()
     assert (form.status, form.approved_document) == ("returned", {})
 
@@ -139,8 +146,8 @@ def test_a_filler_who_reviews_elsewhere_cannot_approve_their_own_form(demo):
     Assessment.objects.filter(pk=form.pk).update(status=Assessment.Status.SUBMITTED)
     form.refresh_from_db()
     assert not access.for_form(both, form).can_approve()
-    with pytest.raises(services.NotAReviewer):
-        services.assessment_approve(assessment=form, user=both)
+    with pytest.raises(errors.NotAReviewer):
+        review_services.assessment_approve(assessment=form, user=both)
 
 
 def admin_post_data(client, url):
@@ -223,7 +230,7 @@ def test_replies_never_land_on_an_approved_form_and_never_overwrite_an_earlier_o
     Assessment.objects.filter(pk=form.pk).update(status=Assessment.Status.SUBMITTED)
     form.refresh_from_db()
     reviewer = User.objects.get(username="czj_reviewer")
-    services.assessment_return(assessment=form, user=reviewer, comment="请核实人数")
+    review_services.assessment_return(assessment=form, user=reviewer, comment="请核实人数")
     comment = Comment.objects.get(assessment=form)
     filler = signed_in("xinzhou", "demo-xinzhou-2024")
     url = reverse("comment_reply", args=[form.pk, comment.pk])
@@ -274,11 +281,11 @@ def test_a_save_that_loses_the_race_against_submission_keeps_what_was_typed(demo
 def test_every_kind_of_write_is_its_own_event(demo):
     form = kunnan()
     filler = User.objects.get(username="xinzhou")
-    step = wizard.step_by_key(form, "goals")
-    services.assessment_save_step(assessment=form, user=filler, step=step,
+    step = formsteps.step_by_key(form, "goals")
+    entry_services.assessment_save_step(assessment=form, user=filler, step=step,
                                   data=wizard.read_step(step, {"goal_expected": "新目标"}))
-    with pytest.raises(services.NothingToCopy):
-        services.assessment_copy_previous_year(assessment=form, user=filler)
+    with pytest.raises(entry_services.NothingToCopy):
+        entry_services.assessment_copy_previous_year(assessment=form, user=filler)
     types = set(form.events.values_list("type", flat=True))
     assert {Event.IMPORTED, Event.SAVED} <= types
     saved = form.events.filter(type=Event.SAVED).latest("pk")
@@ -286,26 +293,26 @@ def test_every_kind_of_write_is_its_own_event(demo):
     # Base data: a department-level event with the printed labels of the fields.
     department = form.department
     fiscal_year = form.fiscal_year
-    services.base_data_upsert(department=department, fiscal_year=fiscal_year, values={"staff_quota": 50},
+    entry_services.base_data_upsert(department=department, fiscal_year=fiscal_year, values={"staff_quota": 50},
                               user=filler)
     event = AssessmentEvent.objects.get(department=department, type=Event.BASE_SAVED, user=filler)
     assert event.data["changes"] == [{"path": "staff_quota", "label": "编制数", "before": 19, "after": 50}]
     reviewer = User.objects.get(username="czj_reviewer")
-    with pytest.raises(services.AccessDenied):
-        services.base_data_upsert(department=department, fiscal_year=fiscal_year, values={"staff_quota": 1},
+    with pytest.raises(errors.AccessDenied):
+        entry_services.base_data_upsert(department=department, fiscal_year=fiscal_year, values={"staff_quota": 1},
                                   user=reviewer)
 
 
 def test_the_timeline_names_each_change_by_step_row_and_column_as_printed(demo):
     form = kunnan()
     filler = User.objects.get(username="xinzhou")
-    step = wizard.step_by_key(form, "indicators")
+    step = formsteps.step_by_key(form, "indicators")
     raw = wizard.saved_raw(form, selectors.assessment_document(assessment=form), step)
     raw["rows"][0]["actual"] = "61人"
-    services.assessment_save_step(assessment=form, user=filler, step=step,
+    entry_services.assessment_save_step(assessment=form, user=filler, step=step,
                                   data=wizard.read_step(step, wizard.as_post(step, raw)))
-    goals = wizard.step_by_key(form, "goals")
-    services.assessment_save_step(assessment=form, user=filler, step=goals,
+    goals = formsteps.step_by_key(form, "goals")
+    entry_services.assessment_save_step(assessment=form, user=filler, step=goals,
                                   data=wizard.read_step(goals, {"goal_expected": "新的预期目标"}))
     page = signed_in("xinzhou", "demo-xinzhou-2024").get(reverse("assessment_detail", args=[form.pk])).content.decode()
     timeline = page.split("操作记录")[-1]

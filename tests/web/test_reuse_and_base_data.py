@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from assessments import services
+from assessments.entry import services as entry_services
 from assessments.models import Assessment, Department
 from tests.helpers import signed_in  # noqa: E402
 
@@ -67,7 +67,7 @@ def test_base_data_page_computes_the_rules_indicators_and_fills_the_form(demo):
                       "staff_quota": "50", "staff_actual": "48"})
     assert "96.00%" in client.get(url).content.decode()  # 在职人员控制率 48 / 50
     assessment = Assessment.objects.get(department=suzhou, kind="department_self_assessment")
-    count = services.assessment_fill_from_base_data(assessment=assessment, user=None)
+    count = entry_services.assessment_fill_from_base_data(assessment=assessment, user=None)
     assert count >= 3
     assert assessment.indicators.get(name="在职人员控制率").actual_text == "96.00%"
     assert assessment.indicators.get(name="预算执行率").actual_text == "95.18%"

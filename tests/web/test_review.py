@@ -4,7 +4,11 @@ import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
 
-from assessments import services, wizard
+from assessments.entry import services as entry_services
+from assessments.core import errors
+from assessments.review import services as review_services
+from assessments.core import formsteps
+from assessments.entry import wizard
 from assessments.models import (
     Assessment,
     AssessmentEvent,
@@ -49,7 +53,7 @@ def test_return_with_a_row_comment_fix_resubmit_see_the_difference_and_approve(d
     # Beside the row, in a full-width line under it, naming the row in people's words.
     row_comment = page.split('data-comment-for="indicators-1"')[1].split("</tr>")[0]
     assert "帮扶人数请写实际人数" in row_comment and "绩效指标第 1 行" in row_comment
-    step = wizard.step_by_key(assessment, "indicators")
+    step = formsteps.step_by_key(assessment, "indicators")
     post = {c.name: [] for c in step.columns}
     for row in assessment.indicators.all():
         values = {"level1": row.level1, "level2": row.level2, "name": row.name, "target": row.target_text,
@@ -78,9 +82,9 @@ def test_return_with_a_row_comment_fix_resubmit_see_the_difference_and_approve(d
     # An approved form cannot be changed, by page or by URL.
     before = assessment.version
     filler.post(reverse("assessment_step", args=[assessment.pk, "goals"]), {"goal_expected": "改", "action": "next"})
-    with pytest.raises(services.AssessmentLocked):
-        services.assessment_save_step(assessment=assessment, user=None, step=wizard.step_by_key(assessment, "goals"),
-                                      data=wizard.read_step(wizard.step_by_key(assessment, "goals"), {"goal_expected": "x"}))
+    with pytest.raises(errors.AssessmentLocked):
+        entry_services.assessment_save_step(assessment=assessment, user=None, step=formsteps.step_by_key(assessment, "goals"),
+                                      data=wizard.read_step(formsteps.step_by_key(assessment, "goals"), {"goal_expected": "x"}))
     assessment.refresh_from_db()
     assert assessment.version == before
 
@@ -96,10 +100,10 @@ def test_reopening_an_approved_form_needs_a_reason_and_starts_a_new_revision(dem
     reviewer_user = User.objects.get(username="czj_reviewer")
     assessment = kunnan()
     submit(filler, assessment)
-    services.assessment_approve(assessment=assessment, user=reviewer_user)
-    with pytest.raises(services.IllegalTransition):
-        services.assessment_reopen(assessment=assessment, user=reviewer_user, reason=" ")
-    services.assessment_reopen(assessment=assessment, user=reviewer_user, reason="数据有误")
+    review_services.assessment_approve(assessment=assessment, user=reviewer_user)
+    with pytest.raises(errors.IllegalTransition):
+        review_services.assessment_reopen(assessment=assessment, user=reviewer_user, reason=" ")
+    review_services.assessment_reopen(assessment=assessment, user=reviewer_user, reason="数据有误")
     assessment.refresh_from_db()
     assert (assessment.status, assessment.revision) == ("returned", 2)
     approved = assessment.events.get(type=AssessmentEvent.Type.APPROVED)
@@ -109,10 +113,10 @@ def test_reopening_an_approved_form_needs_a_reason_and_starts_a_new_revision(dem
 def test_illegal_transitions_raise(demo):
     reviewer = User.objects.get(username="czj_reviewer")
     assessment = kunnan()
-    with pytest.raises(services.IllegalTransition):
-        services.assessment_approve(assessment=assessment, user=reviewer)  # still a draft
-    with pytest.raises(services.IllegalTransition):
-        services.assessment_reopen(assessment=assessment, user=reviewer, reason="x")
+    with pytest.raises(errors.IllegalTransition):
+        review_services.assessment_approve(assessment=assessment, user=reviewer)  # still a draft
+    with pytest.raises(errors.IllegalTransition):
+        review_services.assessment_reopen(assessment=assessment, user=reviewer, reason="x")
 
 
 def test_a_chain_of_levels_is_approved_level_by_level_by_its_own_reviewers(demo):
@@ -123,14 +127,14 @@ def test_a_chain_of_levels_is_approved_level_by_level_by_its_own_reviewers(demo)
     ReviewLevel.objects.create(department=department, order=1, name="财政局").reviewers.add(last)
     assessment = kunnan()
     submit(signed_in("xinzhou", "demo-xinzhou-2024"), assessment)
-    with pytest.raises(services.NotAReviewer):
-        services.assessment_approve(assessment=assessment, user=last)
-    services.assessment_approve(assessment=assessment, user=first)
+    with pytest.raises(errors.NotAReviewer):
+        review_services.assessment_approve(assessment=assessment, user=last)
+    review_services.assessment_approve(assessment=assessment, user=first)
     assessment.refresh_from_db()
     assert (assessment.status, assessment.review_level) == ("submitted", 1)
-    with pytest.raises(services.NotAReviewer):
-        services.assessment_approve(assessment=assessment, user=first)
-    services.assessment_approve(assessment=assessment, user=last)
+    with pytest.raises(errors.NotAReviewer):
+        review_services.assessment_approve(assessment=assessment, user=first)
+    review_services.assessment_approve(assessment=assessment, user=last)
     assessment.refresh_from_db()
     assert assessment.status == "approved"
 
@@ -214,7 +218,7 @@ def test_section_comments_reach_the_step_and_the_approved_revision_stays_readabl
     submit(filler, assessment)
     reviewer.post(reverse("assessment_review", args=[assessment.pk, "approve"]))
     reviewer_user = User.objects.get(username="czj_reviewer")
-    services.assessment_reopen(assessment=assessment, user=reviewer_user, reason="重新核对")
+    review_services.assessment_reopen(assessment=assessment, user=reviewer_user, reason="重新核对")
     event = assessment.events.get(type=AssessmentEvent.Type.APPROVED)
     page = reviewer.get(reverse("assessment_revision", args=[assessment.pk, event.pk])).content.decode()
     assert "审核通过时的版本" in page and "100.00" in page and "每年困难职工帮扶人数" in page

@@ -6,7 +6,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from assessments import rules, selectors
+from assessments.domain import rules
+from assessments.core import selectors
+from assessments.core import formsteps
 from assessments.models import Assessment, AssessmentEvent
 from tests.helpers import signed_in  # noqa: E402
 
@@ -190,12 +192,11 @@ def test_the_indicator_step_and_the_list_use_the_same_number_of_queries_at_5_and
     ("wuxi", "demo-wuxi-2024", {"kind": "department_targets"}),
 ])
 def test_every_step_of_the_department_forms_shows_the_published_data(demo, username, password, where):
-    from assessments import wizard
 
     client = signed_in(username, password)
     assessment = Assessment.objects.get(**where)
     version = assessment.version
-    pages = {s.key: client.get(step_url(assessment, s.key)) for s in wizard.steps_for(assessment)}
+    pages = {s.key: client.get(step_url(assessment, s.key)) for s in formsteps.steps_for(assessment)}
     assert all(p.status_code == 200 for p in pages.values())
     html = {k: p.content.decode() for k, p in pages.items()}
     if assessment.kind == "department_targets":

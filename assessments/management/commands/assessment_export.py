@@ -3,7 +3,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from assessments import selectors
+from assessments.core import selectors
 from assessments.models import Assessment
 
 
@@ -53,7 +53,7 @@ class Command(BaseCommand):
 
     def write_binary(self, assessment: Assessment, fmt, output):
         try:
-            from assessments import printing
+            from assessments.output import printing
         except ImportError as exc:  # the printable output lands with the PDF/Excel issue
             raise CommandError(f"{fmt} 导出尚不可用：{exc}") from exc
         content = printing.render(assessment=assessment, fmt=fmt)

@@ -2,7 +2,10 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, transaction
 
-from assessments import interchange, selectors, services
+from assessments.core.errors import AssessmentLocked
+from assessments.domain import interchange
+from assessments.core import selectors
+from assessments.exchange import services as exchange_services
 
 
 class Command(BaseCommand):
@@ -59,8 +62,8 @@ class Command(BaseCommand):
             return problems
         try:
             with transaction.atomic():
-                imported = [services.assessment_import(document=document) for document in documents]
-        except services.AssessmentLocked as exc:
+                imported = [exchange_services.assessment_import(document=document) for document in documents]
+        except AssessmentLocked as exc:
             return [("", str(exc))]
         for assessment in imported:
             self.stdout.write(f"{assessment.pk} {assessment.kind} {assessment.title}")

@@ -16,7 +16,7 @@ resolved (reasons, bands), as submission requires.
 
 The cached figures on Assessment come from the app's own computation: each form's document is
 built by selectors.assessment_document from the rows in memory and scored by rules.evaluate, as
-services.assessment_recompute does, then written with bulk_update. Rows are written with
+records.assessment_recompute does, then written with bulk_update. Rows are written with
 bulk_create in batches of 1,000 forms, so a province takes about a minute on PostgreSQL.
 
 The year must have no assessments yet; --force first deletes the forms this command made for
@@ -34,7 +34,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Count
 
-from assessments import interchange, library, rules, selectors, services
+from assessments.domain import interchange, library, rules
+from assessments.core import selectors
+from assessments.core import records
 from assessments.models import (
     Assessment,
     AssessmentEvent,
@@ -441,7 +443,7 @@ class Command(BaseCommand):
                 row.reason = REASON if row.actual_text != row.target_text else ""
             evaluation = rules.evaluate(selectors.assessment_document(assessment=a).form(), scheme)
         # The figures and each row's 未完成 flag as the services cache them on every write.
-        figures, missed = services.cached_figures(selectors.assessment_document(assessment=a).form(), evaluation)
+        figures, missed = records.cached_figures(selectors.assessment_document(assessment=a).form(), evaluation)
         for name, value in figures.items():
             setattr(a, name, value)
         for row, flag in zip(a._prefetched_objects_cache["indicators"]._result_cache, missed):

@@ -10,7 +10,12 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from assessments import interchange, selectors, services
+from assessments.domain import interchange
+from assessments.core import selectors
+from assessments.entry import services as entry_services
+from assessments.exchange import services as exchange_services
+from assessments.core import records
+from assessments.review import services as review_services
 from assessments.models import (
     Assessment,
     Department,
@@ -60,15 +65,15 @@ class Command(BaseCommand):
                 **subject,
             ).exists()
             if not exists:
-                assessment = services.assessment_import(document=document)
+                assessment = exchange_services.assessment_import(document=document)
                 created["assessments"] += 1
                 self.approve_if_published(assessment, organisation.get("approved", []))
 
         for item in json.loads((DEMO_DIR / "base_data.json").read_text(encoding="utf-8")):
             department = Department.objects.get(name=item["department"])
-            fiscal_year = services.fiscal_year_get_or_create(year=item["fiscal_year"])
+            fiscal_year = records.fiscal_year_get_or_create(year=item["fiscal_year"])
             if not DepartmentBaseData.objects.filter(department=department, fiscal_year=fiscal_year).exists():
-                services.base_data_upsert(department=department, fiscal_year=fiscal_year, values=item["values"])
+                entry_services.base_data_upsert(department=department, fiscal_year=fiscal_year, values=item["values"])
                 created["base_data"] += 1
 
         self.stdout.write(
@@ -88,8 +93,8 @@ class Command(BaseCommand):
                 User = get_user_model()
                 filler = User.objects.filter(memberships__department=assessment.department,
                                              memberships__role=Membership.Role.FILLER).first()
-                services.assessment_submit(assessment=assessment, user=filler)
-                services.assessment_approve(assessment=assessment, user=User.objects.get(username=item["reviewer"]),
+                entry_services.assessment_submit(assessment=assessment, user=filler)
+                review_services.assessment_approve(assessment=assessment, user=User.objects.get(username=item["reviewer"]),
                                             comment=item["note"])
 
     def load_users(self, users):

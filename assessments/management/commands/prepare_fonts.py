@@ -4,7 +4,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from assessments import pdfworker
+from assessments.output import pdfworker
 
 
 class Command(BaseCommand):

@@ -1,0 +1,233 @@
+"""Writes: every change of state goes through one of these functions, atomically.
+
+Each write locks the form's row, asks ``assessments.access`` whether the user may, and records an
+``AssessmentEvent`` of its own type with the field changes it made — the timeline is the audit log.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from assessments.core import access
+from assessments.domain import interchange, rules
+from assessments.core.errors import AccessDenied, AppError
+from assessments.models import (
+    Assessment,
+    AssessmentEvent,
+    BudgetLine,
+    ComponentScore,
+    Department,
+    FiscalYear,
+    Indicator,
+    KeyTask,
+    ReportSection,
+)
+from assessments.core.selectors import assessment_queryset, live_document
+
+
+Event = AssessmentEvent.Type
+
+
+def lock(assessment) -> Assessment:
+    """Lock the form's row for the rest of the transaction and return it fresh."""
+    # No ordering: the default one joins the nullable project, which FOR UPDATE cannot lock.
+    return (Assessment.objects.order_by().select_for_update(of=("self",))
+            .select_related("project", "department", "fiscal_year", "scheme").get(pk=assessment.pk))
+
+
+def log_event(*, assessment, type, user, comment="", before=None, **data) -> AssessmentEvent:
+    """Record one write on the form's timeline, with the field changes since ``before``."""
+    if before is not None:
+        data["changes"] = interchange.changes(before, snapshot(assessment))
+    return AssessmentEvent.objects.create(assessment=assessment, type=type, user=user if user else None,
+                                          comment=comment, data=data)
+
+
+def fiscal_year_get_or_create(*, year: int) -> FiscalYear:
+    fiscal_year, _created = FiscalYear.objects.get_or_create(year=year)
+    return fiscal_year
+
+
+def department_get_or_create(*, name: str, parent: Department | None = None, region=None) -> Department:
+    department, created = Department.objects.get_or_create(name=name, defaults={"parent": parent, "region": region})
+    if not created and ((parent and department.parent_id != parent.pk) or (region and department.region_id != region.pk)):
+        department.parent = parent or department.parent
+        department.region = region or department.region
+        department.save(update_fields=["parent", "region"])
+    return department
+
+
+@transaction.atomic
+def assessment_recompute(*, assessment: Assessment) -> Assessment:
+    """Refresh the cached figures (rate, total, grade, problem count) from rules.evaluate."""
+    from assessments.core.selectors import assessment_document
+
+    fresh = assessment_queryset().get(pk=assessment.pk)
+    form = assessment_document(assessment=fresh).form()
+    evaluation = rules.evaluate(form, fresh.rules_scheme())
+    figures, missed = cached_figures(form, evaluation)
+    for name, value in figures.items():
+        setattr(assessment, name, value)
+    Assessment.objects.filter(pk=assessment.pk).update(**figures)
+    rows = list(fresh.indicators.all())
+    if len(rows) == len(evaluation.indicators):
+        missed_ids = [row.pk for row, flag in zip(rows, missed) if flag]
+        Indicator.objects.filter(assessment=fresh).exclude(pk__in=missed_ids).filter(missed=True).update(missed=False)
+        Indicator.objects.filter(pk__in=missed_ids, missed=False).update(missed=True)
+    return assessment
+
+
+def cached_figures(form, evaluation) -> tuple[dict, list[bool]]:
+    """Return the figures cached on Assessment (by field) and each indicator's missed flag."""
+    budget, executed = rules.budget_totals(form)
+    # Cached for lists only: a figure too wide for its column (a rate of 10^15 % from a typo in an
+    # amount) is left out of the cache rather than failing the save; the form shows the real one.
+    return {
+        "execution_rate": _cacheable(evaluation.execution_rate, digits=7),
+        "total_score": _cacheable(evaluation.shown_total, digits=4),
+        "grade": evaluation.grade or "",
+        "problem_count": len(evaluation.problems),
+        "budget_amount": _cacheable(budget, digits=14),
+        "executed_amount": _cacheable(executed, digits=14),
+    }, [rules.target_missed(result) for result in evaluation.indicators]
+
+
+def _cacheable(value, *, digits):
+    return value if value is None or abs(value) < Decimal(10) ** digits else None
+
+
+def write_rows(*, assessment: Assessment, document: interchange.Document) -> None:
+    """Replace the assessment's rows with the document's."""
+    for related in ("budget_lines", "indicators", "key_tasks", "report_sections", "component_scores"):
+        getattr(assessment, related).all().delete()
+    BudgetLine.objects.bulk_create([
+        BudgetLine(assessment=assessment, order=i, line=row.line, name=row.name, initial=row.initial,
+                   adjustment=row.adjustment, adjusted=row.adjusted, executed=row.executed, half_year=row.half_year)
+        for i, row in enumerate(document.budget)
+    ])
+    indicators = []
+    for i, row in enumerate(document.indicators):
+        indicator = Indicator(
+            assessment=assessment, order=i, level1=row.level1, level2=row.level2, name=row.name,
+            target_text=row.target, actual_text=row.actual, half_year_target=row.half_year_target,
+            weight=row.weight, band=row.band, share=row.share, manual_score=row.score, source=row.source,
+            reason=row.reason, key_work=row.key_work, project_name=row.project_name,
+        )
+        indicator.store_parsed()
+        indicators.append(indicator)
+    Indicator.objects.bulk_create(indicators)
+    KeyTask.objects.bulk_create([
+        KeyTask(assessment=assessment, order=i, duty=t.duty, task=t.task, result=t.result)
+        for i, t in enumerate(document.key_tasks)
+    ])
+    ReportSection.objects.bulk_create([
+        ReportSection(assessment=assessment, order=i, title=title, text=text)
+        for i, (title, text) in enumerate(document.report.items())
+    ])
+    ComponentScore.objects.bulk_create([
+        ComponentScore(assessment=assessment, order=i, name=c.name, weight=c.weight, score=c.score)
+        for i, c in enumerate(document.components)
+    ])
+
+
+# The project particulars a form states: their name in the document → the form's own field.
+PROJECT_FIELDS = Assessment.PROJECT_FIELDS
+
+
+def plain(value):
+    return None if value is None else rules.format_decimal(value) if hasattr(value, "as_tuple") else value
+
+
+def version_filter():
+    """Events that bump a form's version (what a concurrent editor may have missed)."""
+    from django.db.models import Q
+
+    return ~Q(type__in=[Event.COMMENTED, Event.REPLIED, Event.RESOLVED, Event.PUBLISHED, Event.WITHDRAWN])
+
+
+def assessment_document_of(assessment):
+    """The document of another form read as a source (an approved one as it was approved)."""
+    from assessments.core.selectors import assessment_document
+
+    return assessment_document(assessment=assessment_queryset().get(pk=assessment.pk))
+
+
+class ConcurrentEdit(AppError):
+    """Someone else saved the form after this user loaded it; ``changes`` says what they changed."""
+
+    def __init__(self, changes, by):
+        super().__init__(_("此表已被%(by)s修改，您的保存未写入；请查看对方的修改后重新填写。") % {"by": by})
+        self.changes = changes
+        self.by = by
+
+
+def snapshot(assessment):
+    """The form's current content as interchange JSON (what field changes are measured on)."""
+    return interchange.document_to_json(live_document(assessment=assessment_queryset().get(pk=assessment.pk)))
+
+
+@transaction.atomic
+def assessment_admin_save(*, assessment: Assessment, user, write) -> Assessment:
+    """Apply an administrator's edit (``write`` saves the admin form and its rows) as one write.
+
+    Locked, asked of the access module, version bumped (a filler's stale save is then refused
+    instead of silently erasing the fix) and logged with its field changes.
+    """
+    locked = lock(assessment)
+    if not access.may_admin_edit(user, locked):
+        raise AccessDenied(_("“%(title)s”状态为“%(status)s”，不能在后台修改")
+                           % {"title": locked.title, "status": locked.get_status_display()})
+    before = snapshot(locked)
+    # Whatever the admin form carried, the workflow's own fields stay as the lock read them.
+    assessment.status, assessment.review_level, assessment.revision = (
+        locked.status, locked.review_level, locked.revision)
+    assessment.approved_document, assessment.approved_scheme = locked.approved_document, locked.approved_scheme
+    assessment.version = locked.version + 1
+    write()
+    Assessment.objects.filter(pk=assessment.pk).update(version=assessment.version)
+    log_event(assessment=assessment, type=Event.ADMIN_EDITED, user=user, before=before, version=assessment.version,
+         comment=_("管理员在后台修改"))
+    return assessment_recompute(assessment=assessment)
+
+
+@transaction.atomic
+def assessment_admin_created(*, assessment: Assessment, user) -> Assessment:
+    """Log a form an administrator made in the admin and compute its figures."""
+    log_event(assessment=assessment, type=Event.CREATED, user=user, comment=_("管理员在后台新建"))
+    return assessment_recompute(assessment=assessment)
+
+
+def scheme_changed(*, scheme) -> int:
+    """Re-compute the cached figures of the forms a changed scheme governs; approved forms keep
+    the scheme they were approved with. Return how many were re-computed."""
+    count = 0
+    for assessment in Assessment.objects.filter(scheme=scheme).exclude(status=Assessment.Status.APPROVED).iterator():
+        assessment_recompute(assessment=assessment)
+        count += 1
+    return count
+
+
+@transaction.atomic
+def assessment_withdraw(*, assessment: Assessment, user, reason: str = "") -> Assessment:
+    """Take a form off the public page. Withdrawing a form that is not published changes nothing."""
+    a = lock(assessment)
+    access.require(user, a, "withdraw")
+    if a.published_at is not None:
+        a.published_at = None
+        a.save(update_fields=["published_at"])
+        public_page_changed(a)
+        log_event(assessment=a, type=Event.WITHDRAWN, user=user, comment=reason or _("撤回公开"), revision=a.revision)
+    assessment.published_at = None
+    return a
+
+
+def public_page_changed(assessment) -> None:
+    """Give the region's public page a new version (its ETag and cache key)."""
+    from django.db.models import F
+
+    from assessments.models import Region
+
+    Region.objects.filter(pk=assessment.department.region_id).update(
+        publication_version=F("publication_version") + 1)

@@ -1,0 +1,249 @@
+"""Pages. Every object is fetched through a scoped queryset, so a foreign id is a 404."""
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from assessments.core import access, selectors
+from assessments.core import decorators
+from assessments.domain import rules
+from assessments.core.errors import AppError
+from assessments.core.params import int_param, year_param
+from assessments.review import services
+from assessments.domain import typed
+from assessments.models import (
+    Assessment,
+    FiscalYear,
+)
+
+
+@login_required
+@require_POST
+def assessment_review(request, pk, action):
+    assessment = selectors.assessment_visible_or_404(user=request.user, pk=pk)
+    try:
+        if action == "approve":
+            services.assessment_approve(assessment=assessment, user=request.user,
+                                        comment=typed.clean_text(request.POST.get("comment", "")))
+            messages.success(request, _("已审核通过。"))
+        elif action == "return":
+            rows = [(typed.clean_text(key[len("comment:"):]), typed.clean_text(value))
+                    for key, value in request.POST.items() if key.startswith("comment:")]
+            services.assessment_return(assessment=assessment, user=request.user,
+                                       comment=typed.clean_text(request.POST.get("comment", "")), row_comments=rows)
+            messages.success(request, _("已退回修改。"))
+        elif action == "reopen":
+            services.assessment_reopen(assessment=assessment, user=request.user,
+                                       reason=typed.clean_text(request.POST.get("reason", "")))
+            messages.success(request, _("已重新打开，开始新的修订。"))
+        else:
+            raise Http404
+    except AppError as exc:
+        messages.error(request, str(exc))
+    return redirect("assessment_detail", pk=pk)
+
+
+@decorators.login_required_answering_scripts  # a reply sent in place after the session expired keeps its text
+@require_POST
+def comment_reply(request, pk, comment_pk):
+    assessment = selectors.assessment_fillable_or_404(user=request.user, pk=pk)
+    comment = get_object_or_404(assessment.comments, pk=comment_pk)
+    try:
+        services.comment_reply(comment=comment, user=request.user,
+                               text=typed.clean_text(request.POST.get("reply", "")))
+    except AppError as exc:
+        if request.headers.get("X-Requested-With") == "fetch":
+            return JsonResponse({"error": str(exc)}, status=409)
+        messages.error(request, str(exc))
+    if request.headers.get("X-Requested-With") == "fetch":
+        # Answered in place: the filer stays on the page with whatever they were typing.
+        comment.refresh_from_db()
+        return JsonResponse({"reply": comment.reply})
+    return redirect(request.META.get("HTTP_REFERER") or reverse_lazy("assessment_edit", kwargs={"pk": pk}))
+
+
+@login_required
+@require_POST
+def comment_resolve(request, pk, comment_pk):
+    assessment = selectors.assessment_visible_or_404(user=request.user, pk=pk)
+    comment = get_object_or_404(assessment.comments, pk=comment_pk)
+    try:
+        services.comment_resolve(comment=comment, user=request.user)
+    except AppError as exc:
+        messages.error(request, str(exc))
+    return redirect("assessment_detail", pk=pk)
+
+
+@login_required
+def review_desk(request):
+    """Everything in the reviewer's scope: what waits for me, counts, grades and warning lights."""
+    qs = selectors.assessment_list_for(user=request.user)
+    filters = {k: request.GET.get(k, "") for k in ("year", "status", "department", "kind")}
+    if year_param(filters["year"]):
+        qs = qs.filter(fiscal_year__year=year_param(filters["year"]))
+    else:
+        filters["year"] = ""
+    if filters["status"] in Assessment.Status.values:
+        qs = qs.filter(status=filters["status"])
+    if int_param(filters["department"]):
+        qs = qs.filter(department_id=int_param(filters["department"]))
+    else:
+        filters["department"] = ""
+    if filters["kind"] in Assessment.Kind.values:
+        qs = qs.filter(kind=filters["kind"])
+    # Counts and distributions come from the database; only one page of rows is loaded, so a
+    # province-wide desk (10,000 forms) costs the same queries and memory as a small one.
+    counts_by_status = dict(qs.order_by().values_list("status").annotate(n=Count("pk")))
+    counts = {label: counts_by_status.get(value, 0) for value, label in Assessment.Status.choices}
+    waiting_count, waiting = selectors.waiting_for_review(user=request.user, assessments=qs, limit=WAITING_SHOWN)
+    # Most recently changed first: what a reviewer looks for, and an index scan (see Assessment.Meta).
+    page = Paginator(qs.select_related("scheme").order_by("-updated_at", "-id"), DESK_PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    query = {k: v for k, v in filters.items() if v}
+    return render(request, "assessments/desk.html", {
+        "assessments": page.object_list, "page": page, "query": urlencode(query),
+        "waiting": waiting, "waiting_count": waiting_count, "counts": counts, "filters": filters,
+        **_desk_charts(qs),
+        "departments": selectors.departments_visible_to(user=request.user).order_by("name"),
+        "statuses": Assessment.Status.choices, "kinds": Assessment.Kind.choices,
+        "years": list(FiscalYear.objects.order_by("-year").values_list("year", flat=True)),
+    })
+
+
+DESK_PAGE_SIZE = 50
+
+
+WAITING_SHOWN = 100
+
+
+DESK_DEPARTMENTS_CHARTED = 20
+
+
+def _desk_charts(qs):
+    """The desk's two charts as data (and the tables that say the same in text), in two queries.
+
+    Grades are counted per scoring scheme, on that scheme's own scale (优秀/良好/一般 at 85/75/60
+    is not 优/良/中 at 90/80/60), and only for forms with a budget: a draft whose 预算资金 is
+    still empty has no meaningful total. Execution is shown per department as how many forms are
+    at or above their scheme's threshold, below it, or without a budget, with the lowest rate.
+    """
+    from decimal import Decimal
+
+    from django.db.models import F, Min
+
+    # The scheme's name and scale come in the same grouped query (no second query for the schemes).
+    counted = (qs.filter(execution_rate__isnull=False).exclude(grade="").order_by()
+               .values_list("scheme__key", "scheme__name", "scheme__grade_scale", "grade").annotate(n=Count("pk")))
+    by_scheme, schemes = {}, {}
+    for key, name, scale, grade, n in counted:
+        by_scheme.setdefault(key, {})[grade] = n
+        schemes[key] = (name, scale)
+    grade_groups = []
+    for key, (name, scale) in sorted(schemes.items(), key=lambda item: item[1][0]):
+        counts = by_scheme[key]
+        scale = [(str(threshold), label) for threshold, label in (scale or [])]
+        bands, upper = [], None
+        for threshold, label in scale:
+            low = rules.format_decimal(Decimal(threshold))
+            band = f"≥ {low}" if upper is None else f"{low}–{upper}"
+            if Decimal(threshold) <= 0:
+                band = f"< {upper}" if upper is not None else ""
+            bands.append({"grade": label, "band": band, "n": counts.pop(label, 0)})
+            upper = low
+        # A grade the current scale no longer has (approved under an earlier scale) is still counted.
+        bands += [{"grade": label, "band": "", "n": n} for label, n in sorted(counts.items())]
+        grade_groups.append({"scheme": name, "key": key, "bands": bands,
+                             "total": sum(b["n"] for b in bands)})
+    threshold = F("scheme__execution_threshold")
+    per_department = list(
+        qs.order_by().values("department__name")
+        .annotate(ok=Count("pk", filter=Q(execution_rate__gte=threshold)),
+                  low=Count("pk", filter=Q(execution_rate__lt=threshold)),
+                  none=Count("pk", filter=Q(execution_rate__isnull=True)),
+                  lowest=Min("execution_rate"))
+        .order_by("-low", "lowest", "department__name")[:DESK_DEPARTMENTS_CHARTED + 1])
+    shown = per_department[:DESK_DEPARTMENTS_CHARTED]
+    chart = {
+        "grades": [{"title": g["scheme"], "labels": [f"{b['grade']}（{b['band']}）" if b["band"] else b["grade"]
+                                                     for b in g["bands"]],
+                    "counts": [b["n"] for b in g["bands"]]} for g in grade_groups],
+        "execution": {"departments": [d["department__name"] for d in shown],
+                      "ok": [d["ok"] for d in shown], "low": [d["low"] for d in shown],
+                      "none": [d["none"] for d in shown]},
+    }
+    return {"grade_groups": grade_groups, "execution_rows": shown,
+            "execution_more": len(per_department) > DESK_DEPARTMENTS_CHARTED, "chart_data": chart}
+
+
+def _attachable(request, pk):
+    """Return a form the user may attach files to (a 填报人 of its department); anything else is 404.
+
+    Whether the form is still open is the service's question (a locked form gets a message).
+    """
+    assessment = selectors.assessment_visible_or_404(user=request.user, pk=pk)
+    if not access.for_form(request.user, assessment).is_filler():
+        raise Http404
+    return assessment
+
+
+@login_required
+@require_POST
+def attachment_upload(request, pk):
+    from django.template.defaultfilters import filesizeformat
+
+    assessment = _attachable(request, pk)
+    anchor = "#attachments"
+    # Refuse an oversized body before Django spools it to disk.
+    if (int_param(request.META.get("CONTENT_LENGTH"), low=0) or 0) > settings.ATTACHMENT_MAX_BYTES + 65536:
+        messages.error(request, _("文件过大：上限为 %(limit)s。") % {"limit": filesizeformat(settings.ATTACHMENT_MAX_BYTES)})
+        return redirect(reverse("assessment_detail", args=[pk]) + anchor)
+    upload = request.FILES.get("file")
+    row_text = request.POST.get("row", "")
+    row = int_param(row_text, low=0)
+    if upload is None:
+        messages.error(request, _("请选择要上传的文件。"))
+    else:
+        try:
+            item = services.attachment_add(assessment=assessment, user=request.user, upload=upload, row=row)
+        except AppError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("已上传“%(name)s”。") % {"name": item.original_name})
+    return redirect(reverse("assessment_detail", args=[pk]) + anchor)
+
+
+@login_required
+def attachment_download(request, pk, attachment_pk):
+    from django.http import FileResponse
+
+    assessment = selectors.assessment_visible_or_404(user=request.user, pk=pk)
+    item = get_object_or_404(assessment.attachments, pk=attachment_pk)
+    try:
+        handle = item.file.open("rb")
+    except FileNotFoundError:
+        raise Http404
+    response = FileResponse(handle, as_attachment=True, filename=item.original_name, content_type=item.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_POST
+def attachment_delete(request, pk, attachment_pk):
+    assessment = _attachable(request, pk)
+    item = get_object_or_404(assessment.attachments, pk=attachment_pk)
+    try:
+        services.attachment_delete(attachment=item, user=request.user)
+    except AppError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已删除“%(name)s”。") % {"name": item.original_name})
+    return redirect(reverse("assessment_detail", args=[pk]) + "#attachments")

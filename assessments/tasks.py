@@ -1,9 +1,0 @@
-"""Background tasks, run by `python manage.py db_worker` from the database queue (django-tasks)."""
-from django_tasks import task
-
-
-@task()
-def batch_export_task(export_id: int) -> dict:
-    from assessments.batch import batch_export_run
-
-    return batch_export_run(export_id=export_id)

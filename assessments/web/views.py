@@ -1,0 +1,185 @@
+"""Pages. Every object is fetched through a scoped queryset, so a foreign id is a 404."""
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+
+from assessments.core import access, selectors
+from assessments.domain import rules
+from assessments.core.params import year_param
+from assessments.review import services as review_services
+from assessments.models import (
+    Assessment,
+    AssessmentEvent,
+)
+
+
+@login_required
+def home(request):
+    assessments = selectors.assessment_list_for(user=request.user)
+    years = sorted(set(assessments.order_by().values_list("fiscal_year__year", flat=True).distinct()), reverse=True)
+    year_number = year_param(request.GET.get("year"))
+    year = str(year_number) if year_number else ""
+    if year_number:
+        assessments = assessments.filter(fiscal_year__year=year_number)
+    departments = selectors.departments_visible_to(user=request.user).order_by("name")
+    page = Paginator(assessments, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "assessments/home.html", {
+        "assessments": page.object_list, "page": page, "query": urlencode({"year": year} if year else {}),
+        "years": years, "year": year,
+        "departments": departments[:DEPARTMENTS_SHOWN], "department_count": departments.count(),
+        # A reviewer fills for no department: no 新建自评表 that would dead-end.
+    })
+
+
+LIST_PAGE_SIZE = 50
+
+
+DEPARTMENTS_SHOWN = 20
+
+
+@login_required
+def assessment_detail(request, pk):
+    assessment = selectors.assessment_visible_or_404(user=request.user, pk=pk)
+    document = selectors.assessment_document(assessment=assessment)
+    evaluation = rules.evaluate(document.form(), assessment.rules_scheme())
+    perms = access.for_form(request.user, assessment)
+    return render(request, "assessments/detail.html", {
+        "perms": perms,
+        "can_review": perms.can_review(),
+        # The same rule as review_services.comment_resolve asks (or the comment's author, checked per comment).
+        "may_resolve": assessment.status != Assessment.Status.APPROVED and perms.is_current_reviewer(),
+        "can_reopen": perms.can_reopen(),
+        "changes": _marked_changes(assessment) if assessment.status == Assessment.Status.SUBMITTED else [],
+        "comments": _with_resolve(perms, assessment.comments.select_related("author", "resolved_by")),
+        "assessment": assessment,
+        "document": document,
+        "evaluation": evaluation,
+        "budget_rows": list(zip(document.budget, evaluation.budget)),
+        "events": assessment.events.select_related("user"),
+        **_detail_sections(request, assessment, document, evaluation, perms),
+    })
+
+
+def _marked_changes(assessment):
+    """The changes since the last return, each named as the form prints it, with the new text and
+    its insertions and deletions marked (codes such as a band shown as their printed words)."""
+    from assessments.core import labels
+    from assessments.core import textdiff
+
+    out = []
+    for change in review_services.changes_since_return(assessment):
+        path = change["path"]
+        before, after = labels.display_value(path, change["before"]), labels.display_value(path, change["after"])
+        out.append({**change, "label": labels.describe(path, kind=assessment.kind),
+                    "marked": textdiff.mark(before, after), "before_shown": before})
+    return out
+
+
+def _detail_sections(request, assessment, document, evaluation, perms, with_attachments=True):
+    """Everything the print preview shows, for the detail page: particulars, goals, analysis, report,
+    key tasks, and the 佐证材料 of the form and of each indicator row."""
+    from assessments.review import attachments
+
+    field = Assessment._meta.get_field
+    items = list(assessment.attachments.select_related("uploaded_by")) if with_attachments else []
+    by_row = {}
+    for item in items:
+        item.where = attachments.row_label(item)
+        if item.row is not None:
+            by_row.setdefault(item.row, []).append(item)
+    project = document.project
+    particulars = [(_("主管部门"), document.department)]
+    if project is not None:
+        particulars = [(_("项目名称"), project.name)] + particulars + [
+            (_("实施单位"), project.implementing_unit), (_("项目类别"), project.category),
+            (_("项目属性"), project.attribute), (_("项目类型"), project.type)]
+    filled = document.filled_by or {}
+    date = filled.get("date")
+    particulars += [(_("填报人"), filled.get("name")), (_("联系电话"), filled.get("phone")),
+                    (_("填报日期"), date.isoformat() if hasattr(date, "isoformat") else date)]
+    goal_fields = {"expected": "goal_expected", "achieved": "goal_achieved", "long_term": "goal_long_term",
+                   "annual": "goal_annual"}
+    # The goals the kind's form has (the department self-assessment has none), and any other present.
+    shown_goals = {Assessment.Kind.PROJECT: ["expected", "achieved"],
+                   Assessment.Kind.TARGETS: ["long_term", "annual"]}.get(assessment.kind, [])
+    goals = [(field(goal_fields[k]).verbose_name, document.goals.get(k, ""))
+             for k in goal_fields if k in shown_goals or document.goals.get(k)]
+    profile = [(field(f).verbose_name, document.profile.get(k, ""))
+               for k, f in (("functions", "profile_functions"), ("organization", "profile_organization"))
+               if document.profile.get(k)]
+    analysis = [(field(f).verbose_name, document.analysis.get(k, ""))
+                for k, f in (("deviation_reasons", "deviation_reasons"), ("improvements", "improvements"))
+                if assessment.kind != Assessment.Kind.TARGETS or document.analysis.get(k)]
+    return {
+        "particulars": particulars, "goals": goals, "profile": profile, "analysis": analysis,
+        "goals_title": _("年度总体目标") if assessment.kind == Assessment.Kind.PROJECT else _("中长期目标与年度目标"),
+        "report": list(document.report.items()), "key_tasks": document.key_tasks,
+        "indicator_rows": [(row, result, by_row.get(i, []))
+                           for i, (row, result) in enumerate(zip(document.indicators, evaluation.indicators))],
+        "attachment_rows": [(i, attachments.indicator_row_label(assessment.kind, i, row.name))
+                            for i, row in enumerate(document.indicators)] if with_attachments else [],
+        "attachments": items, "can_attach": with_attachments and perms.can_attach(),
+        "attachment_accept": attachments.ACCEPT_ATTRIBUTE, "attachment_limit": settings.ATTACHMENT_MAX_BYTES,
+        "attachment_types": attachments.ACCEPTED,
+    }
+
+
+def _with_resolve(perms, comments):
+    """Mark each comment with whether the user may confirm it resolved (the access module decides)."""
+    comments = list(comments)
+    for comment in comments:
+        comment.may_resolve = perms.can_resolve(comment)
+    return comments
+
+
+@login_required
+def signed_in_again(request):
+    """Where signing in from an autosaving page's 登录已过期 notice lands (in its own tab)."""
+    return render(request, "assessments/signed_in_again.html")
+
+
+@login_required
+def notifications(request):
+    """What needs this user: returned or approved forms of their departments, forms waiting for them."""
+    visible = selectors.assessment_list_for(user=request.user)
+    fillable = selectors.departments_fillable_by(user=request.user)
+    events = (AssessmentEvent.objects.filter(assessment__in=visible)
+              .filter(Q(type__in=[AssessmentEvent.Type.RETURNED, AssessmentEvent.Type.APPROVED],
+                        assessment__department__in=fillable)
+                      | Q(type=AssessmentEvent.Type.SUBMITTED))
+              .select_related("assessment__fiscal_year", "assessment__department", "assessment__project", "user")
+              .order_by("-created_at")[:50])
+    return render(request, "assessments/notifications.html", {"events": events})
+
+
+@login_required
+def assessment_revision(request, pk, event_pk):
+    """Show an approved revision as it was approved, read-only, from the timeline's snapshot."""
+    from assessments.domain import interchange
+
+    assessment = selectors.assessment_visible_or_404(user=request.user, pk=pk)
+    event = get_object_or_404(assessment.events, pk=event_pk, type=AssessmentEvent.Type.APPROVED)
+    if "snapshot" not in event.data:
+        raise Http404
+    document, errors = interchange.parse_document(event.data["snapshot"], schemes=selectors.scheme_map())
+    if document is None:
+        raise Http404
+    schemes = selectors.scheme_map()
+    if "scheme" in event.data:  # the scheme as it was when this revision was approved
+        from assessments.domain import schemes as shipped_schemes
+
+        schemes[document.scheme] = shipped_schemes.to_rules(event.data["scheme"])
+    evaluation = rules.evaluate(document.form(), schemes[document.scheme])
+    return render(request, "assessments/detail.html", {
+        "assessment": assessment, "document": document, "evaluation": evaluation, "revision": event,
+        "budget_rows": list(zip(document.budget, evaluation.budget)),
+        "events": [], "comments": [], "changes": [],
+        **_detail_sections(request, assessment, document, evaluation, access.for_form(request.user, assessment),
+                           with_attachments=False),
+    })
