@@ -30,11 +30,17 @@ from assessments.core.selectors import assessment_queryset, live_document
 Event = AssessmentEvent.Type
 
 
-def lock(assessment) -> Assessment:
-    """Lock the form's row for the rest of the transaction and return it fresh."""
+ROW_TABLES = ("budget_lines", "indicators", "key_tasks", "report_sections", "component_scores")
+
+
+def lock(assessment, *, with_rows=False) -> Assessment:
+    """Lock the form's row for the rest of the transaction and return it fresh (with its rows if asked)."""
     # No ordering: the default one joins the nullable project, which FOR UPDATE cannot lock.
-    return (Assessment.objects.order_by().select_for_update(of=("self",))
-            .select_related("project", "department", "fiscal_year", "scheme").get(pk=assessment.pk))
+    locked = (Assessment.objects.order_by().select_for_update(of=("self",))
+              .select_related("project", "department", "fiscal_year", "scheme"))
+    if with_rows:  # read after the lock is taken, so they are the rows no one else can change now
+        locked = locked.prefetch_related(*ROW_TABLES)
+    return locked.get(pk=assessment.pk)
 
 
 def log_event(*, assessment, type, user, comment="", before=None, **data) -> AssessmentEvent:
@@ -59,12 +65,18 @@ def department_get_or_create(*, name: str, parent: Department | None = None, reg
     return department
 
 
-@transaction.atomic
-def assessment_recompute(*, assessment: Assessment) -> Assessment:
-    """Refresh the cached figures (rate, total, grade, problem count) from rules.evaluate."""
+# Inside a write's transaction no savepoint of its own (two queries): a failure here fails the write.
+@transaction.atomic(savepoint=False)
+def assessment_recompute(*, assessment: Assessment, fresh: Assessment | None = None) -> Assessment:
+    """Refresh the cached figures (rate, total, grade, problem count) from rules.evaluate.
+
+    ``fresh`` is the form as stored now, read with ``assessment_queryset`` after the write (a save
+    that has just read it for its timeline entry passes it instead of reading it a second time).
+    """
     from assessments.core.selectors import assessment_document
 
-    fresh = assessment_queryset().get(pk=assessment.pk)
+    if fresh is None:
+        fresh = assessment_queryset().get(pk=assessment.pk)
     form = assessment_document(assessment=fresh).form()
     evaluation = rules.evaluate(form, fresh.rules_scheme())
     figures, missed = cached_figures(form, evaluation)
@@ -73,9 +85,15 @@ def assessment_recompute(*, assessment: Assessment) -> Assessment:
     Assessment.objects.filter(pk=assessment.pk).update(**figures)
     rows = list(fresh.indicators.all())
     if len(rows) == len(evaluation.indicators):
-        missed_ids = [row.pk for row, flag in zip(rows, missed) if flag]
-        Indicator.objects.filter(assessment=fresh).exclude(pk__in=missed_ids).filter(missed=True).update(missed=False)
-        Indicator.objects.filter(pk__in=missed_ids, missed=False).update(missed=True)
+        # Only the flags that change are written (the rows were just read under the write's lock).
+        cleared = [row.pk for row, flag in zip(rows, missed) if row.missed and not flag]
+        marked = [row.pk for row, flag in zip(rows, missed) if flag and not row.missed]
+        if cleared:
+            Indicator.objects.filter(pk__in=cleared).update(missed=False)
+        if marked:
+            Indicator.objects.filter(pk__in=marked).update(missed=True)
+        for row, flag in zip(rows, missed):
+            row.missed = flag
     return assessment
 
 
@@ -163,9 +181,15 @@ class ConcurrentEdit(AppError):
         self.by = by
 
 
-def snapshot(assessment):
-    """The form's current content as interchange JSON (what field changes are measured on)."""
-    return interchange.document_to_json(live_document(assessment=assessment_queryset().get(pk=assessment.pk)))
+def snapshot(assessment, *, loaded=False):
+    """The form's current content as interchange JSON (what field changes are measured on).
+
+    ``loaded``: ``assessment`` was just read with its rows (``lock(with_rows=True)``,
+    ``assessment_queryset``) and is used as it is instead of being read again.
+    """
+    if not loaded:
+        assessment = assessment_queryset().get(pk=assessment.pk)
+    return interchange.document_to_json(live_document(assessment=assessment))
 
 
 @transaction.atomic

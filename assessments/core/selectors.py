@@ -191,6 +191,11 @@ def assessment_visible_or_404(*, user, pk) -> Assessment:
     return get_object_or_404(assessment_queryset().filter(department__in=departments_visible_to(user=user)), pk=pk)
 
 
-def assessment_fillable_or_404(*, user, pk) -> Assessment:
-    """Return a form the user may fill in (their own departments); anything else is a 404."""
-    return get_object_or_404(assessment_queryset().filter(department__in=departments_fillable_by(user=user)), pk=pk)
+def assessment_fillable_or_404(*, user, pk, with_rows=True) -> Assessment:
+    """Return a form the user may fill in (their own departments); anything else is a 404.
+
+    ``with_rows=False`` leaves its five row tables unread (a save reads them itself, under its lock).
+    """
+    found = assessment_queryset() if with_rows else Assessment.objects.select_related(
+        "fiscal_year", "department", "project", "scheme")
+    return get_object_or_404(found.filter(department__in=departments_fillable_by(user=user)), pk=pk)

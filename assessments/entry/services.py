@@ -128,7 +128,7 @@ def assessment_save_step(*, assessment: Assessment, user, step, data, expected_v
     is kept as typed in ``draft_inputs`` so the user finds it again, and blocks submission.
     ``event_type`` names the kind of write on the timeline (saved, autosaved, imported from Excel).
     """
-    assessment = records.lock(assessment)
+    assessment = records.lock(assessment, with_rows=True)
     access.require(user, assessment, "edit")
     if expected_version is not None and assessment.version != expected_version:
         # Optimistic concurrency: refuse, and say what the others changed since this user loaded it.
@@ -137,7 +137,7 @@ def assessment_save_step(*, assessment: Assessment, user, step, data, expected_v
         changed = [c for e in others for c in e.data.get("changes", [])]
         names = "、".join(sorted({(e.user.first_name or e.user.username) if e.user else _("系统") for e in others}))
         raise records.ConcurrentEdit(changed, names or _("他人"))
-    before = records.snapshot(assessment)
+    before = records.snapshot(assessment, loaded=True)
     drafts = dict(assessment.draft_inputs)
     if data.errors:
         drafts[step.key] = data.raw
@@ -153,12 +153,16 @@ def assessment_save_step(*, assessment: Assessment, user, step, data, expected_v
     assessment.version += 1
     assessment.save()
     comment = (comment or str(step.label)) + (_("（含未通过校验的输入）") if data.errors else "")
+    # The form as stored now, read once: for the timeline's field changes and for the figures.
+    fresh = assessment_queryset().get(pk=assessment.pk)
+    changes = interchange.changes(before, records.snapshot(fresh, loaded=True))
     if event_type == Event.AUTOSAVED:
-        _log_autosave(assessment=assessment, user=user, before=before, comment=comment, step=step.key)
+        _log_autosave(assessment=assessment, user=user, changes=changes, comment=comment, step=step.key)
     else:
-        records.log_event(assessment=assessment, type=event_type, user=user, before=before, comment=comment,
-             step=step.key, version=assessment.version)
-    return records.assessment_recompute(assessment=assessment)
+        records.log_event(assessment=assessment, type=event_type, user=user, comment=comment,
+                          step=step.key, version=assessment.version, changes=changes)
+    # Returned as read after the write (the locked instance's rows are those from before it).
+    return records.assessment_recompute(assessment=fresh, fresh=fresh)
 
 
 def assessment_autosave_step(*, assessment: Assessment, user, step, data, expected_version: int) -> Assessment:
@@ -181,10 +185,9 @@ def assessment_autosave_step(*, assessment: Assessment, user, step, data, expect
 AUTOSAVE_COALESCE_SECONDS = 5 * 60
 
 
-def _log_autosave(*, assessment, user, before, comment, step):
+def _log_autosave(*, assessment, user, changes, comment, step):
     from datetime import datetime, timedelta
 
-    changes = interchange.changes(before, records.snapshot(assessment))
     now = timezone.now()
     last = assessment.events.order_by("-created_at", "-pk").first()
     if last is not None and last.type == Event.AUTOSAVED and user and last.user_id == user.pk \

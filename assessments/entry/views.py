@@ -134,7 +134,8 @@ def _figures(evaluation):
 
 @drafts.login_required_keeping_post  # a save posted after the session expired is kept (drafts.py)
 def assessment_step(request, pk, step):
-    assessment = selectors.assessment_fillable_or_404(user=request.user, pk=pk)
+    # A save reads the rows itself under its lock (entry/services.py): a POST does not read them here.
+    assessment = selectors.assessment_fillable_or_404(user=request.user, pk=pk, with_rows=request.method != "POST")
     steps = formsteps.steps_for(assessment)
     current = formsteps.step_by_key(assessment, step)
     if current is None:
@@ -316,7 +317,7 @@ def assessment_autosave(request, pk, step):
     if not request.user.is_authenticated:
         return JsonResponse({"saved": False, "reason": "login", "login": reverse("login"),
                              "message": _("登录已过期")}, status=401)
-    assessment = selectors.assessment_fillable_or_404(user=request.user, pk=pk)
+    assessment = selectors.assessment_fillable_or_404(user=request.user, pk=pk, with_rows=False)
     current = formsteps.step_by_key(assessment, step)
     if current is None or current.key == "preview":
         raise Http404

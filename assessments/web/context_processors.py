@@ -1,11 +1,13 @@
 """The count shown beside 通知: forms returned to this user, and forms waiting for them.
 
 It is on every page, and computing it means counting over the user's whole scope (10,000 forms
-for a finance bureau), so it is kept in the cache per user and recomputed only after something
-that can change it: a submission, return, approval or reopening (any event but a plain save), or a
-change of memberships, departments or review levels. Those bump one shared version; a user's
-cached count is used while its version is the current one (one cache read per page, both keys at
-once).
+for a finance bureau), so it is kept in the user's session (read for every page anyway) and
+recomputed only after something that can change it: a submission, return, approval or reopening
+(any event but a plain save), or a change of memberships, departments or review levels. Those bump
+one shared version in the cache; a session's count is used while its version is the current one.
+Each process reads that version at most every VERSION_SECONDS and bumps its own copy at once, so a
+page costs no query for the badge while nothing changed, and a change made in another worker
+process is seen within that many seconds.
 """
 import time
 
@@ -16,26 +18,38 @@ from assessments.core import selectors
 from assessments.models import Assessment
 
 VERSION_KEY = "attention:version"
-TIMEOUT = 24 * 3600
+SESSION_KEY = "attention"
+VERSION_SECONDS = 5.0
+
+# (version, when this process read it): one tuple, replaced whole, so threads see a consistent pair.
+_known = (None, 0.0)
 
 
-def _user_key(user):
-    return f"attention:user:{user.pk}"
+def current_version():
+    """Return the shared version, read from the cache at most every VERSION_SECONDS per process."""
+    global _known
+    version, read_at = _known
+    now = time.monotonic()
+    if version is not None and now - read_at < VERSION_SECONDS:
+        return version
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        version = invalidate_attention()
+    _known = (version, now)
+    return version
 
 
 def attention(request):
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    session = getattr(request, "session", None)
+    if user is None or not user.is_authenticated or session is None:
         return {}
-    found = cache.get_many([VERSION_KEY, _user_key(user)])
-    version = found.get(VERSION_KEY)
-    if version is None:
-        version = invalidate_attention()
-    cached = found.get(_user_key(user))
-    if cached is not None and cached[0] == version:
-        return {"attention": cached[1]}
+    version = current_version()
+    kept = session.get(SESSION_KEY)
+    if kept is not None and kept[0] == version:
+        return {"attention": kept[1]}
     count = count_attention(user)
-    cache.set(_user_key(user), (version, count), TIMEOUT)
+    session[SESSION_KEY] = [version, count]
     return {"attention": count}
 
 
@@ -49,11 +63,18 @@ def count_attention(user):
 
 def invalidate_attention(**_signal):
     """Make every user's count be recomputed at their next page (now, and again once committed)."""
-    version = time.time_ns()
-    cache.set(VERSION_KEY, version, None)
+    version = _bump()
     # A page computing the count between now and the commit would still see the old rows and keep
     # them under the new version: bump again when the change is visible to everyone.
-    transaction.on_commit(lambda: cache.set(VERSION_KEY, time.time_ns(), None))
+    transaction.on_commit(_bump)
+    return version
+
+
+def _bump():
+    global _known
+    version = time.time_ns()
+    cache.set(VERSION_KEY, version, None)
+    _known = (version, time.monotonic())
     return version
 
 

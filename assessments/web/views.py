@@ -27,8 +27,9 @@ def home(request):
     year = str(year_number) if year_number else ""
     if year_number:
         assessments = assessments.filter(fiscal_year__year=year_number)
-    departments = selectors.departments_visible_to(user=request.user).order_by("name")
-    page = Paginator(assessments, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    departments = selectors.departments_visible_to(user=request.user).order_by("name").only("name")
+    # Only what a row shows: not the forms' texts and JSON (an approved form's whole document).
+    page = Paginator(assessments.only(*LISTED_FIELDS), LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "assessments/home.html", {
         "assessments": page.object_list, "page": page, "query": urlencode({"year": year} if year else {}),
         "years": years, "year": year,
@@ -38,6 +39,10 @@ def home(request):
 
 
 LIST_PAGE_SIZE = 50
+
+
+LISTED_FIELDS = ("kind", "status", "execution_rate", "total_score", "grade", "problem_count", "department_id",
+                 "fiscal_year__year", "department__name", "project__name", "scheme__key")
 
 
 DEPARTMENTS_SHOWN = 20
@@ -154,6 +159,11 @@ def notifications(request):
                         assessment__department__in=fillable)
                       | Q(type=AssessmentEvent.Type.SUBMITTED))
               .select_related("assessment__fiscal_year", "assessment__department", "assessment__project", "user")
+              # Only what a line shows: an approval's event carries the whole form as JSON, and so
+              # does its approved form; reading 50 of them cost more than the rest of the page.
+              .only("created_at", "type", "comment", "assessment__kind", "assessment__project_id",
+                    "assessment__fiscal_year__year", "assessment__department__name", "assessment__project__name",
+                    "user__first_name", "user__username")
               .order_by("-created_at")[:50])
     return render(request, "assessments/notifications.html", {"events": events})
 

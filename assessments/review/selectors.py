@@ -1,0 +1,71 @@
+"""Reads of the review desk: its counts and its waiting list in as few queries as a province needs.
+
+A finance bureau's desk covers 10,000 forms. Counting them by status, counting those waiting for
+this reviewer and the page total are one aggregate over the scope (one scan, each figure a
+``FILTER`` of it); the waiting list is one narrow query. Only forms of departments with a review
+chain (ReviewLevel) are checked one by one against their levels, as ``access`` decides, and only
+when there are such forms.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+
+from assessments.core import access
+from assessments.models import Assessment, ReviewLevel
+
+# What a row of the waiting list or the desk's table shows (Assessment.title, the department, the
+# lights): read only these columns of the five tables.
+LISTED_FIELDS = ("kind", "status", "updated_at", "execution_rate", "total_score", "grade",
+                 "fiscal_year__year", "department__name", "project__name", "scheme__execution_threshold")
+
+
+@dataclass
+class DeskSummary:
+    counts: dict = field(default_factory=dict)  # status value → forms
+    total: int = 0
+    waiting_count: int = 0
+    waiting: list = field(default_factory=list)
+
+
+def listed(assessments):
+    """Return ``assessments`` with only the columns a list row shows."""
+    return assessments.select_related("fiscal_year", "department", "project", "scheme").only(*LISTED_FIELDS)
+
+
+def desk_summary(*, user, assessments, limit=100) -> DeskSummary:
+    """Return the desk's counts by status, their total and the forms waiting for ``user`` (the first ``limit``).
+
+    The same rule as ``access.FormAccess.is_current_reviewer``: a submitted form of a department
+    without a review chain waits for any reviewer whose scope covers it and who does not fill for
+    it; with a chain, for the reviewers of its current level.
+    """
+    scope = access.scope_for(user)
+    chained_departments = ReviewLevel.objects.values("department_id")
+    submitted = Q(status=Assessment.Status.SUBMITTED)
+    plain = submitted & ~Q(department_id__in=chained_departments)
+    if not scope.is_admin:
+        plain = (plain & Q(department_id__in=scope.reviewed) & ~Q(department_id__in=scope.fillable)
+                 if scope.reviewed else Q(pk=None))
+    figures = assessments.order_by().aggregate(
+        **{f"status_{value}": Count("pk", filter=Q(status=value)) for value in Assessment.Status.values},
+        waiting_plain=Count("pk", filter=plain),
+        chained=Count("pk", filter=submitted & Q(department_id__in=chained_departments)),
+    )
+    summary = DeskSummary(counts={value: figures[f"status_{value}"] for value in Assessment.Status.values})
+    summary.total = sum(summary.counts.values())
+    with_chain = []
+    if figures["chained"]:
+        with_chain = [
+            a for a in assessments.filter(submitted & Q(department_id__in=chained_departments))
+            .select_related("fiscal_year", "department", "project")
+            .order_by("-updated_at", "-id").prefetch_related("department__review_levels__reviewers")
+            if access.for_form(user, a).is_current_reviewer()]
+    summary.waiting_count = figures["waiting_plain"] + len(with_chain)
+    shown = with_chain[:limit]
+    if len(shown) < limit:  # asked even when the count is 0: a page costs the same queries whatever waits
+        # Newest first, which the (updated_at, id) index serves without sorting the scope by name.
+        shown += list(listed(assessments.filter(plain)).order_by("-updated_at", "-id")[:limit - len(shown)])
+    summary.waiting = shown
+    return summary
