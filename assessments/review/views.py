@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, JsonResponse
@@ -12,7 +13,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from assessments.core import access, selectors
+from assessments.core import access, selectors, versions
 from assessments.core import decorators
 from assessments.domain import rules
 from assessments.core.errors import AppError
@@ -103,7 +104,8 @@ def review_desk(request):
     # Counts and distributions come from the database; only one page of rows is loaded, so a
     # province-wide desk (10,000 forms) costs the same queries and memory as a small one. The
     # counts, the waiting count and the page total are one aggregate (review/selectors.py).
-    summary = review_selectors.desk_summary(user=request.user, assessments=qs, limit=WAITING_SHOWN)
+    figures = _desk_figures(request.user, filters, qs)
+    summary = figures["summary"]
     counts = {label: summary.counts.get(value, 0) for value, label in Assessment.Status.choices}
     # Most recently changed first: what a reviewer looks for, and an index scan (see Assessment.Meta).
     paginator = Paginator(review_selectors.listed(qs).order_by("-updated_at", "-id"), DESK_PAGE_SIZE)
@@ -113,11 +115,32 @@ def review_desk(request):
     return render(request, "assessments/desk.html", {
         "assessments": page.object_list, "page": page, "query": urlencode(query),
         "waiting": summary.waiting, "waiting_count": summary.waiting_count, "counts": counts, "filters": filters,
-        **_desk_charts(qs),
+        **figures["charts"],
         "departments": selectors.departments_visible_to(user=request.user).order_by("name").only("name"),
         "statuses": Assessment.Status.choices, "kinds": Assessment.Kind.choices,
         "years": list(FiscalYear.objects.order_by("-year").values_list("year", flat=True)),
     })
+
+
+def _desk_figures(user, filters, qs):
+    """The desk's counts, waiting list and charts: three scans of the scope (10,000 forms for a
+    finance bureau), kept in the cache per user and filter until any form is written or a scope
+    changes (core/versions.py FIGURES; every write logs an event, which bumps it)."""
+    key = "desk:%s:%s" % (user.pk, urlencode(sorted(filters.items())))
+    version = versions.FIGURES.current()
+    kept = cache.get(key)
+    if kept is not None and kept[0] == version:
+        return kept[1]
+    summary = review_selectors.desk_summary(user=user, assessments=qs, limit=WAITING_SHOWN)
+    # What the list shows of each waiting form, not the records (a small entry to keep).
+    summary.waiting = [{"pk": a.pk, "title": a.title, "department": {"name": a.department.name}}
+                       for a in summary.waiting]
+    figures = {"summary": summary, "charts": _desk_charts(qs)}
+    cache.set(key, (version, figures), DESK_KEPT_SECONDS)
+    return figures
+
+
+DESK_KEPT_SECONDS = 3600
 
 
 DESK_PAGE_SIZE = 50

@@ -5,38 +5,15 @@ for a finance bureau), so it is kept in the user's session (read for every page 
 recomputed only after something that can change it: a submission, return, approval or reopening
 (any event but a plain save), or a change of memberships, departments or review levels. Those bump
 one shared version in the cache; a session's count is used while its version is the current one.
-Each process reads that version at most every VERSION_SECONDS and bumps its own copy at once, so a
-page costs no query for the badge while nothing changed, and a change made in another worker
-process is seen within that many seconds.
+Each process reads that version at most every few seconds (core/versions.py), so a page costs no
+query for the badge while nothing changed, and a change made in another worker process is seen
+within those seconds.
 """
-import time
-
-from django.core.cache import cache
-from django.db import transaction
-
 from assessments.core import selectors
+from assessments.core.versions import ATTENTION, FIGURES
 from assessments.models import Assessment
 
-VERSION_KEY = "attention:version"
 SESSION_KEY = "attention"
-VERSION_SECONDS = 5.0
-
-# (version, when this process read it): one tuple, replaced whole, so threads see a consistent pair.
-_known = (None, 0.0)
-
-
-def current_version():
-    """Return the shared version, read from the cache at most every VERSION_SECONDS per process."""
-    global _known
-    version, read_at = _known
-    now = time.monotonic()
-    if version is not None and now - read_at < VERSION_SECONDS:
-        return version
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        version = invalidate_attention()
-    _known = (version, now)
-    return version
 
 
 def attention(request):
@@ -44,7 +21,7 @@ def attention(request):
     session = getattr(request, "session", None)
     if user is None or not user.is_authenticated or session is None:
         return {}
-    version = current_version()
+    version = ATTENTION.current()
     kept = session.get(SESSION_KEY)
     if kept is not None and kept[0] == version:
         return {"attention": kept[1]}
@@ -62,27 +39,29 @@ def count_attention(user):
 
 
 def invalidate_attention(**_signal):
-    """Make every user's count be recomputed at their next page (now, and again once committed)."""
-    version = _bump()
-    # A page computing the count between now and the commit would still see the old rows and keep
-    # them under the new version: bump again when the change is visible to everyone.
-    transaction.on_commit(_bump)
-    return version
-
-
-def _bump():
-    global _known
-    version = time.time_ns()
-    cache.set(VERSION_KEY, version, None)
-    _known = (version, time.monotonic())
-    return version
+    """Make every user's count (and every desk's figures) be recomputed at their next page."""
+    FIGURES.bump()
+    return ATTENTION.bump()
 
 
 def _event_saved(sender, instance, created, **_signal):
+    # Any write (an autosave updates its event in place) changes figures; only a change of state the count.
+    FIGURES.bump()
+    if created and instance.type not in CONTENT_ONLY:
+        ATTENTION.bump()
+
+
+def _content_only():
     from assessments.models import AssessmentEvent
 
-    if created and instance.type != AssessmentEvent.Type.SAVED:
-        invalidate_attention()
+    T = AssessmentEvent.Type
+    # Writes that change what a form says, never its status: typing in a rush would otherwise
+    # invalidate every user's count at every autosave.
+    return {T.SAVED, T.AUTOSAVED, T.COPIED_PREVIOUS, T.TARGETS_TAKEN, T.BASE_FILLED, T.EXCEL_IMPORTED,
+            T.BASE_SAVED, T.ATTACHED, T.DETACHED}
+
+
+CONTENT_ONLY = set()
 
 
 def connect_signals():
@@ -90,6 +69,7 @@ def connect_signals():
 
     from assessments.models import AssessmentEvent, Department, Membership, ReviewLevel
 
+    CONTENT_ONLY.update(_content_only())
     post_save.connect(_event_saved, sender=AssessmentEvent, dispatch_uid="attention-event")
     post_delete.connect(invalidate_attention, sender=Assessment, dispatch_uid="attention-assessment")
     for model in (Membership, Department, ReviewLevel):

@@ -110,3 +110,29 @@ def test_the_benchmarks_trivial_view_needs_a_session_and_costs_only_the_session_
     with CaptureQueriesContext(connection) as queries:
         response = filler.get("/ping")
     assert response.status_code == 200 and response.content == b"xinzhou" and len(queries) == 2
+
+
+SAVE_BUDGET = 23  # session, user, scope, the form; under the lock the form and its rows (6), the write (3),
+# the form as stored now (6) for the timeline and the figures, the event and the figures (2); 2 savepoints here
+
+
+def test_saving_a_step_reads_the_form_once_before_and_once_after_its_write_whatever_its_size(demo):
+    filler = signed_in("xinzhou", "demo-xinzhou-2024")
+
+    def save(form):
+        step = formsteps.step_by_key(form, "indicators")
+        posted = wizard.as_post(step, wizard.current_raw(form, step))
+        body = {**{key: posted.getlist(key) for key in posted}, "version": str(form.version), "action": "stay"}
+        with CaptureQueriesContext(connection) as queries:
+            response = filler.post(reverse("assessment_step", args=[form.pk, "indicators"]), body)
+        assert response.status_code == 302, response.status_code
+        assert Assessment.objects.get(pk=form.pk).version == form.version + 1
+        # SQLite splits a bulk insert into batches of its variable limit (60 rows: two); PostgreSQL writes one.
+        inserts = [q for q in queries.captured_queries if q["sql"].startswith('INSERT INTO "assessments_indicator"')]
+        return len(queries) - len(inserts) + 1
+
+    form = Assessment.objects.get(project__name="困难职工帮扶")
+    small = save(form)
+    large = save(grow(form, copies=2))
+    assert Assessment.objects.get(pk=form.pk).indicators.count() == 60
+    assert small == large <= SAVE_BUDGET, (small, large)

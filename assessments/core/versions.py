@@ -1,0 +1,54 @@
+"""Shared versions that say when something kept in a cache or a session may have changed.
+
+A version lives in the cache (shared by every worker process; the database cache in production);
+each process reads it at most every ``SECONDS`` and bumps its own copy at once when it changes it.
+So a page asks nothing of the database to learn that nothing changed, and a change made in another
+worker process is seen within ``SECONDS``.
+"""
+import time
+
+from django.core.cache import cache
+from django.db import transaction
+
+SECONDS = 5.0
+
+
+class Version:
+    def __init__(self, key):
+        self.key = key
+        # (version, when this process read it): one tuple, replaced whole, so threads see a consistent pair.
+        self._known = (None, 0.0)
+
+    def current(self):
+        """Return the shared version, read from the cache at most every SECONDS in this process."""
+        version, read_at = self._known
+        now = time.monotonic()
+        if version is not None and now - read_at < SECONDS:
+            return version
+        version = cache.get(self.key)
+        if version is None:
+            version = self._bump()
+        self._known = (version, now)
+        return version
+
+    def bump(self, **_signal):
+        """Change the version now, and again once the current transaction is committed.
+
+        A page computing between now and the commit would still see the old rows and keep them
+        under the new version: the second bump, when the change is visible to everyone, undoes that.
+        """
+        version = self._bump()
+        transaction.on_commit(self._bump)
+        return version
+
+    def _bump(self):
+        version = time.time_ns()
+        cache.set(self.key, version, None)
+        self._known = (version, time.monotonic())
+        return version
+
+
+# The 通知 count: submissions, returns, approvals, reopenings, memberships, departments, review levels.
+ATTENTION = Version("attention:version")
+# Any write to any form (every write logs an event) and the same changes of scope: the desk's figures.
+FIGURES = Version("figures:version")
