@@ -48,7 +48,6 @@ class Version:
         return version
 
 
-# The 通知 count: submissions, returns, approvals, reopenings, memberships, departments, review levels.
+# Changes of state and of scope: submissions, returns, approvals, reopenings, forms deleted,
+# memberships, departments, review levels (the 通知 count, the desk's counts and waiting list).
 ATTENTION = Version("attention:version")
-# Any write to any form (every write logs an event) and the same changes of scope: the desk's figures.
-FIGURES = Version("figures:version")

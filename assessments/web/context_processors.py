@@ -10,7 +10,7 @@ query for the badge while nothing changed, and a change made in another worker p
 within those seconds.
 """
 from assessments.core import selectors
-from assessments.core.versions import ATTENTION, FIGURES
+from assessments.core.versions import ATTENTION
 from assessments.models import Assessment
 
 SESSION_KEY = "attention"
@@ -39,14 +39,11 @@ def count_attention(user):
 
 
 def invalidate_attention(**_signal):
-    """Make every user's count (and every desk's figures) be recomputed at their next page."""
-    FIGURES.bump()
+    """Make every user's count be recomputed at their next page."""
     return ATTENTION.bump()
 
 
 def _event_saved(sender, instance, created, **_signal):
-    # Any write (an autosave updates its event in place) changes figures; only a change of state the count.
-    FIGURES.bump()
     if created and instance.type not in CONTENT_ONLY:
         ATTENTION.bump()
 
