@@ -18,11 +18,27 @@ def scheme_map() -> dict[str, rules.Scheme]:
     return {s.key: s.as_rules() for s in ScoringScheme.objects.all()}
 
 
+ROW_TABLES = ("budget_lines", "indicators", "key_tasks", "report_sections", "component_scores")
+
+
 def assessment_queryset():
     """Return assessments with everything the form, the export and the PDF read, in 6 queries."""
     return Assessment.objects.select_related("fiscal_year", "department", "project", "scheme").prefetch_related(
-        "budget_lines", "indicators", "key_tasks", "report_sections", "component_scores",
-    )
+        *ROW_TABLES)
+
+
+def with_live_rows(assessment: Assessment) -> Assessment:
+    """Read the form's rows unless it is shown from its frozen approved document (which has them all)."""
+    from django.db.models import prefetch_related_objects
+
+    if approved_document_json(assessment) is None:
+        prefetch_related_objects([assessment], *ROW_TABLES)
+    return assessment
+
+
+def approved_document_json(assessment: Assessment):
+    return (assessment.approved_document
+            if assessment.status == Assessment.Status.APPROVED and assessment.approved_document else None)
 
 
 def assessment_document(*, assessment: Assessment) -> interchange.Document:
@@ -39,10 +55,11 @@ def assessment_document(*, assessment: Assessment) -> interchange.Document:
 
 def approved_document(*, assessment: Assessment) -> interchange.Document | None:
     """Return the document an approved form was approved with (None when not approved)."""
-    if assessment.status != Assessment.Status.APPROVED or not assessment.approved_document:
+    frozen = approved_document_json(assessment)
+    if frozen is None:
         return None
     scheme = assessment.rules_scheme()
-    document, _errors = interchange.parse_document(assessment.approved_document, schemes={scheme.key: scheme})
+    document, _errors = interchange.parse_document(frozen, schemes={scheme.key: scheme})
     return document
 
 
@@ -186,9 +203,14 @@ def waiting_for_review(*, user, assessments, limit=100):
     return count, shown
 
 
-def assessment_visible_or_404(*, user, pk) -> Assessment:
-    """Return a form the user may see (their departments and review scope); a foreign id is a 404."""
-    return get_object_or_404(assessment_queryset().filter(department__in=departments_visible_to(user=user)), pk=pk)
+def assessment_visible_or_404(*, user, pk, with_rows=True) -> Assessment:
+    """Return a form the user may see (their departments and review scope); a foreign id is a 404.
+
+    ``with_rows=False`` leaves its five row tables unread (``with_live_rows`` reads them when needed).
+    """
+    found = assessment_queryset() if with_rows else Assessment.objects.select_related(
+        "fiscal_year", "department", "project", "scheme")
+    return get_object_or_404(found.filter(department__in=departments_visible_to(user=user)), pk=pk)
 
 
 def assessment_fillable_or_404(*, user, pk, with_rows=True) -> Assessment:

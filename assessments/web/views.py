@@ -50,7 +50,9 @@ DEPARTMENTS_SHOWN = 20
 
 @login_required
 def assessment_detail(request, pk):
-    assessment = selectors.assessment_visible_or_404(user=request.user, pk=pk)
+    # An approved form is shown from its frozen document: its five row tables are then not read.
+    assessment = selectors.with_live_rows(selectors.assessment_visible_or_404(user=request.user, pk=pk,
+                                                                              with_rows=False))
     document = selectors.assessment_document(assessment=assessment)
     evaluation = rules.evaluate(document.form(), assessment.rules_scheme())
     perms = access.for_form(request.user, assessment)
