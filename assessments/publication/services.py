@@ -1,7 +1,5 @@
-"""Writes: every change of state goes through one of these functions, atomically.
-
-Each write locks the form's row, asks ``assessments.access`` whether the user may, and records an
-``AssessmentEvent`` of its own type with the field changes it made — the timeline is the audit log.
+"""Writes of 信息公开: publish an approved form on its region's public page (withdrawal is in
+core.records, because reopening a form withdraws it too).
 """
 from __future__ import annotations
 
