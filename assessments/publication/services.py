@@ -39,3 +39,8 @@ def assessment_publish(*, assessment: Assessment, user) -> Assessment:
         records.log_event(assessment=a, type=Event.PUBLISHED, user=user, comment=_("在信息公开页面公开"), revision=a.revision)
     assessment.published_at = a.published_at
     return a
+
+
+# Withdrawing is a shared record write (reopening an approved form withdraws it too, from review), so it
+# lives in core.records; the publication pages call it from here like their other writes.
+assessment_withdraw = records.assessment_withdraw
