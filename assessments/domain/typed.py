@@ -6,6 +6,7 @@ so a value that cannot be stored yet (text in an amount) is shown back, not lost
 """
 from __future__ import annotations
 
+import datetime
 import re
 
 
@@ -34,8 +35,6 @@ _DATE = re.compile(r"^\s*(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(
 
 def parse_date(text: str):
     """Return the date in 2025-03-15, 2025-3-15, 2025/3/15, 2025.3.15 or 2025年3月15日 (ValueError if none)."""
-    import datetime
-
     match = _DATE.match(text)
     if not match:
         raise ValueError(text)
