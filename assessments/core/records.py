@@ -1,13 +1,16 @@
-"""Writes: every change of state goes through one of these functions, atomically.
+"""Record writes every feature shares: lock a form, log an event, recompute and cache its figures.
 
-Each write locks the form's row, asks ``assessments.access`` whether the user may, and records an
-``AssessmentEvent`` of its own type with the field changes it made — the timeline is the audit log.
+A feature's service (entry, review, exchange, publication, output) locks the form's row with ``lock``,
+asks ``core.access`` whether the user may, changes the records and calls ``log_event`` with the field
+changes it made — the timeline is the audit log. What two features both write lives here (writing the
+rows of a document, recomputing the figures, taking a form off the public page on reopening).
 """
 from __future__ import annotations
 
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from assessments.core import access
@@ -22,9 +25,10 @@ from assessments.models import (
     FiscalYear,
     Indicator,
     KeyTask,
+    Region,
     ReportSection,
 )
-from assessments.core.selectors import assessment_queryset, live_document
+from assessments.core.selectors import assessment_document, assessment_queryset, live_document
 
 
 Event = AssessmentEvent.Type
@@ -73,8 +77,6 @@ def assessment_recompute(*, assessment: Assessment, fresh: Assessment | None = N
     ``fresh`` is the form as stored now, read with ``assessment_queryset`` after the write (a save
     that has just read it for its timeline entry passes it instead of reading it a second time).
     """
-    from assessments.core.selectors import assessment_document
-
     if fresh is None:
         fresh = assessment_queryset().get(pk=assessment.pk)
     form = assessment_document(assessment=fresh).form()
@@ -160,15 +162,11 @@ def plain(value):
 
 def version_filter():
     """Events that bump a form's version (what a concurrent editor may have missed)."""
-    from django.db.models import Q
-
     return ~Q(type__in=[Event.COMMENTED, Event.REPLIED, Event.RESOLVED, Event.PUBLISHED, Event.WITHDRAWN])
 
 
 def assessment_document_of(assessment):
     """The document of another form read as a source (an approved one as it was approved)."""
-    from assessments.core.selectors import assessment_document
-
     return assessment_document(assessment=assessment_queryset().get(pk=assessment.pk))
 
 
@@ -249,9 +247,5 @@ def assessment_withdraw(*, assessment: Assessment, user, reason: str = "") -> As
 
 def public_page_changed(assessment) -> None:
     """Give the region's public page a new version (its ETag and cache key)."""
-    from django.db.models import F
-
-    from assessments.models import Region
-
     Region.objects.filter(pk=assessment.department.region_id).update(
         publication_version=F("publication_version") + 1)

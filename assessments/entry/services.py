@@ -1,21 +1,25 @@
-"""Writes: every change of state goes through one of these functions, atomically.
+"""Writes of the entry wizard: create a form, save or autosave a step, copy last year, take targets,
+fill from base data, import indicators from Excel, submit.
 
-Each write locks the form's row, asks ``assessments.access`` whether the user may, and records an
-``AssessmentEvent`` of its own type with the field changes it made — the timeline is the audit log.
+Each write locks the form's row (``records.lock``), asks ``core.access`` and logs an event of its own
+type with the field changes it made.
 """
 from __future__ import annotations
 
+
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments.core import access
+from assessments.core import access, formsteps
 from assessments.core import records
 from assessments.core.records import Event
-from assessments.core.selectors import assessment_evaluation, assessment_queryset
+from assessments.core.selectors import assessment_evaluation, assessment_queryset, base_data_for
 from assessments.domain import interchange, rules
 from assessments.core.errors import AccessDenied, AppError, IllegalTransition
+from assessments.entry import wizard
 from assessments.models import (
     Assessment,
     AssessmentEvent,
@@ -186,8 +190,6 @@ AUTOSAVE_COALESCE_SECONDS = 5 * 60
 
 
 def _log_autosave(*, assessment, user, changes, comment, step):
-    from datetime import datetime, timedelta
-
     now = timezone.now()
     last = assessment.events.order_by("-created_at", "-pk").first()
     if last is not None and last.type == Event.AUTOSAVED and user and last.user_id == user.pk \
@@ -339,9 +341,6 @@ def assessment_import_indicators(*, assessment: Assessment, user, raw_rows: list
     The rows are read again through the wizard's own checks (the preview is not trusted), and the
     form must still be at the version the preview was made from, so nobody's later edit is lost.
     """
-    from assessments.core import formsteps
-    from assessments.entry import wizard
-
     assessment = records.lock(assessment)
     access.require(user, assessment, "edit")
     step = formsteps.step_by_key(assessment, "indicators")
@@ -367,8 +366,6 @@ DERIVED_ALIASES = {"预算偏差率": "预算调整率", "项目支出占比": "
 @transaction.atomic
 def assessment_fill_from_base_data(*, assessment: Assessment, user) -> int:
     """Write the actual values of indicators RULES §5 computes from base data; return how many."""
-    from assessments.core.selectors import base_data_for
-
     assessment = records.lock(assessment)
     access.require(user, assessment, "edit")
     base = base_data_for(department=assessment.department, fiscal_year=assessment.fiscal_year)

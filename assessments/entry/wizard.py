@@ -1,8 +1,9 @@
-"""The entry wizard's steps, as data: which fields and rows each official form asks for, in order.
+"""Reading a posted wizard step into a ``StepInput`` that keeps the raw text, so a value that cannot be
+stored yet (text in an amount) is shown back, not lost; and putting it into the form's document.
 
-A step is either a set of plain fields of the assessment or a table of rows (budget lines,
-indicators, key tasks …). Posted values are read into a ``StepInput`` that keeps the raw text,
-so a value that cannot be stored yet (text in an amount) is shown back, not lost.
+The steps themselves are data in ``core.formsteps``. They are the app's own rather than
+django-formtools' WizardView, which keeps its state in the session and starts over on a GET —
+a draft here lives in the database and survives closed browsers and expired sessions.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.utils.datastructures import MultiValueDict
 
 from django.utils.translation import gettext_lazy as _
 
+from assessments.core.selectors import assessment_document
 from assessments.domain import interchange, rules
 from assessments.core.formsteps import OUTLINE_TITLES, Step
 from assessments.domain.typed import clean_text, parse_date
@@ -219,7 +221,6 @@ def current_raw(assessment, step):
     """What the step shows now: the unsaved input kept in the draft if any, else the saved values."""
     if step.key in assessment.draft_inputs:
         return assessment.draft_inputs[step.key]
-    from assessments.core.selectors import assessment_document
 
     return saved_raw(assessment, assessment_document(assessment=assessment), step)
 

@@ -9,9 +9,11 @@ Each process reads that version at most every few seconds (core/versions.py), so
 query for the badge while nothing changed, and a change made in another worker process is seen
 within those seconds.
 """
-from assessments.core import selectors
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from assessments.core import access, selectors
 from assessments.core.versions import ATTENTION
-from assessments.models import Assessment
+from assessments.models import Assessment, AssessmentEvent, Department, Membership, ReviewLevel
 
 SESSION_KEY = "attention"
 
@@ -48,25 +50,14 @@ def _event_saved(sender, instance, created, **_signal):
         ATTENTION.bump()
 
 
-def _content_only():
-    from assessments.models import AssessmentEvent
-
-    T = AssessmentEvent.Type
-    # Writes that change what a form says, never its status: typing in a rush would otherwise
-    # invalidate every user's count at every autosave.
-    return {T.SAVED, T.AUTOSAVED, T.COPIED_PREVIOUS, T.TARGETS_TAKEN, T.BASE_FILLED, T.EXCEL_IMPORTED,
-            T.BASE_SAVED, T.ATTACHED, T.DETACHED}
-
-
-CONTENT_ONLY = set()
+T = AssessmentEvent.Type
+# Writes that change what a form says, never its status: typing in a rush would otherwise
+# invalidate every user's count at every autosave.
+CONTENT_ONLY = {T.SAVED, T.AUTOSAVED, T.COPIED_PREVIOUS, T.TARGETS_TAKEN, T.BASE_FILLED, T.EXCEL_IMPORTED,
+                T.BASE_SAVED, T.ATTACHED, T.DETACHED}
 
 
 def connect_signals():
-    from django.db.models.signals import m2m_changed, post_delete, post_save
-
-    from assessments.models import AssessmentEvent, Department, Membership, ReviewLevel
-
-    CONTENT_ONLY.update(_content_only())
     post_save.connect(_event_saved, sender=AssessmentEvent, dispatch_uid="attention-event")
     post_delete.connect(invalidate_attention, sender=Assessment, dispatch_uid="attention-assessment")
     for model in (Membership, Department, ReviewLevel):
@@ -81,8 +72,6 @@ def navigation(request):
     A 填报人 with no review scope has no 审核工作台; a reviewer with no department to fill for has
     no 新建自评表 (it would dead-end at 请选择部门). Read from the scope cached for the request.
     """
-    from assessments.core import access
-
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
