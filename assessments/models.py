@@ -338,7 +338,8 @@ class Assessment(models.Model):
 
     @property
     def title(self):
-        return f"{self.fiscal_year.year}年度 {self.subject} {self.get_kind_display()}"
+        # The enum's label, not get_kind_display (which translates every kind at every call: lists show many titles).
+        return f"{self.fiscal_year.year}年度 {self.subject} {self.Kind(self.kind).label if self.kind in self.Kind.values else self.kind}"
 
     @property
     def is_editable(self):

@@ -187,3 +187,20 @@ def display_value(path: str, value) -> str:
     if column == "kind":
         return str(dict(Assessment.Kind.choices).get(value, value))
     return str(value)
+
+
+def with_choice_labels(rows, *fields):
+    """Return ``rows`` as a list, each with ``<field>_label``: the printed words of its choice.
+
+    The words are looked up once per call: Django's ``get_<field>_display`` translates every choice
+    of the field at every call (a list of 50 forms: 2,000 translations for its two columns).
+    """
+    rows = list(rows)
+    if rows:
+        meta = type(rows[0])._meta
+        for name in fields:
+            words = {value: str(label) for value, label in meta.get_field(name).flatchoices}
+            for row in rows:
+                value = getattr(row, name)
+                setattr(row, f"{name}_label", words.get(value, value))
+    return rows

@@ -19,7 +19,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from assessments.core import access, selectors, versions
+from assessments.core import access, labels, selectors, versions
 from assessments.core import decorators
 from assessments.domain import rules
 from assessments.core.errors import AppError
@@ -119,10 +119,12 @@ def review_desk(request):
     page = paginator.get_page(request.GET.get("page"))
     query = {k: v for k, v in filters.items() if v}
     return render(request, "assessments/desk.html", {
-        "assessments": page.object_list, "page": page, "query": urlencode(query),
+        "assessments": labels.with_choice_labels(page.object_list, "kind", "status"), "page": page,
+        "query": urlencode(query),
         "waiting": summary.waiting, "waiting_count": summary.waiting_count, "counts": counts, "filters": filters,
         **figures["charts"],
-        "departments": selectors.departments_visible_to(user=request.user).order_by("name").only("name"),
+        # 300 options for a finance bureau: plain rows, not model instances.
+        "departments": selectors.departments_visible_to(user=request.user).order_by("name").values("pk", "name"),
         "statuses": Assessment.Status.choices, "kinds": Assessment.Kind.choices,
         "years": list(FiscalYear.objects.order_by("-year").values_list("year", flat=True)),
     })

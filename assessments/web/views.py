@@ -33,7 +33,8 @@ def home(request):
     # Only what a row shows: not the forms' texts and JSON (an approved form's whole document).
     page = Paginator(assessments.only(*LISTED_FIELDS), LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "assessments/home.html", {
-        "assessments": page.object_list, "page": page, "query": urlencode({"year": year} if year else {}),
+        "assessments": labels.with_choice_labels(page.object_list, "kind", "status"), "page": page,
+        "query": urlencode({"year": year} if year else {}),
         "years": years, "year": year,
         "departments": departments[:DEPARTMENTS_SHOWN], "department_count": departments.count(),
         # A reviewer fills for no department: no 新建自评表 that would dead-end.
@@ -164,7 +165,7 @@ def notifications(request):
                     "assessment__fiscal_year__year", "assessment__department__name", "assessment__project__name",
                     "user__first_name", "user__username")
               .order_by("-created_at")[:50])
-    return render(request, "assessments/notifications.html", {"events": events})
+    return render(request, "assessments/notifications.html", {"events": labels.with_choice_labels(events, "type")})
 
 
 @login_required
