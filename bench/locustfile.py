@@ -3,7 +3,7 @@
 Against a server filled by ``manage.py fill_province`` (password ``bench-load-2024``), e.g. the one
 ``bench/bench_pages.py --keep`` leaves running, served by gunicorn with the production settings:
 
-    locust -f bench/locustfile.py --headless -u 200 -r 10 -t 5m --host http://127.0.0.1:8000
+    locust -f bench/locustfile.py --headless -u 200 -r 5 -t 5m --reset-stats --host http://127.0.0.1:8000
 
 Each simulated person signs in through the login form and pauses 2–5 s between pages (LOCUST_WAIT
 as "2,5"). 填报人 (four in five): the list, a form, then every step of one of their editable forms,
@@ -43,6 +43,14 @@ def _record(request_type, name, response_time, exception, response=None, **_kw):
     if name in SIGN_IN:
         return
     times["pdf" if name == "下载 PDF" else "page"].append(response_time)
+
+
+@events.reset_stats.add_listener
+def _reset():
+    # --reset-stats: the figures of the steady state, after everyone has signed in.
+    times["page"].clear()
+    times["pdf"].clear()
+    errors.clear()
 
 
 def _pct(values, q):
@@ -129,6 +137,8 @@ class Person(HttpUser):
                 page = self.page(f"/assessments/{pk}/edit/{key}/", f"填报：{label}")
             form = FormInputs("wizard")
             form.feed(page)
+            if not form.fields:  # the page did not arrive: a person does not post what they never saw
+                return
             body = [(k, v) for k, v in form.fields if k != "action"] + [("action", "next")]
             # 302 after a save; 409 only if someone else saved in between (nobody does here).
             if self.post(f"/assessments/{pk}/edit/{key}/", f"保存：{label}", body, ok=(302, 409)).status_code != 302:
