@@ -152,11 +152,16 @@ def signed_in_again(request):
 @login_required
 def notifications(request):
     """What needs this user: returned or approved forms of their departments, forms waiting for them."""
-    visible = selectors.assessment_list_for(user=request.user)
-    fillable = selectors.departments_fillable_by(user=request.user)
-    events = (AssessmentEvent.objects.filter(assessment__in=visible)
-              .filter(Q(type__in=[AssessmentEvent.Type.RETURNED, AssessmentEvent.Type.APPROVED],
-                        assessment__department__in=fillable)
+    scope = access.scope_for(request.user)
+    # The scope as plain ids on the joined form (not forms in departments in a department subquery):
+    # for a finance bureau's 300 departments that took PostgreSQL as long to plan as to run.
+    events = AssessmentEvent.objects.filter(assessment__isnull=False)
+    if not scope.is_admin:
+        events = events.filter(assessment__department_id__in=sorted(scope.visible))
+    own = (Q() if scope.is_admin else Q(assessment__department_id__in=sorted(scope.fillable))
+           if scope.fillable else Q(pk__in=[]))
+    events = (events
+              .filter(Q(type__in=[AssessmentEvent.Type.RETURNED, AssessmentEvent.Type.APPROVED]) & own
                       | Q(type=AssessmentEvent.Type.SUBMITTED))
               .select_related("assessment__fiscal_year", "assessment__department", "assessment__project", "user")
               # Only what a line shows: an approval's event carries the whole form as JSON, and so
