@@ -27,6 +27,9 @@ class DeskSummary:
     total: int = 0
     waiting_count: int = 0
     waiting: list = field(default_factory=list)
+    # (scheme key, scheme name, its grade scale, grade, forms) of the forms with a budget and a grade.
+    graded: list = field(default_factory=list)
+    scales: dict = field(default_factory=dict)
 
 
 def listed(assessments):
@@ -35,7 +38,8 @@ def listed(assessments):
 
 
 def desk_summary(*, user, assessments, limit=100) -> DeskSummary:
-    """Return the desk's counts by status, their total and the forms waiting for ``user`` (the first ``limit``).
+    """Return the desk's counts by status, their total, the grade counts by scheme and the forms
+    waiting for ``user`` (the first ``limit``).
 
     The same rule as ``access.FormAccess.is_current_reviewer``: a submitted form of a department
     without a review chain waits for any reviewer whose scope covers it and who does not fill for
@@ -48,12 +52,25 @@ def desk_summary(*, user, assessments, limit=100) -> DeskSummary:
     if not scope.is_admin:
         plain = (plain & Q(department_id__in=scope.reviewed) & ~Q(department_id__in=scope.fillable)
                  if scope.reviewed else Q(pk=None))
-    figures = assessments.order_by().aggregate(
-        **{f"status_{value}": Count("pk", filter=Q(status=value)) for value in Assessment.Status.values},
-        waiting_plain=Count("pk", filter=plain),
-        chained=Count("pk", filter=submitted & Q(department_id__in=chained_departments)),
-    )
-    summary = DeskSummary(counts={value: figures[f"status_{value}"] for value in Assessment.Status.values})
+    # One scan, grouped by what the counts and the grade chart need (a few dozen groups for a province).
+    groups = (assessments.order_by()
+              .values_list("status", "scheme__key", "scheme__name", "scheme__grade_scale", "grade")
+              .annotate(n=Count("pk"),
+                        # Graded: only forms with a budget (a draft with an empty 预算资金 has no meaningful total).
+                        graded=Count("pk", filter=Q(execution_rate__isnull=False) & ~Q(grade="")),
+                        waiting_plain=Count("pk", filter=plain),
+                        chained=Count("pk", filter=submitted & Q(department_id__in=chained_departments))))
+    summary = DeskSummary(counts={value: 0 for value in Assessment.Status.values})
+    figures = {"waiting_plain": 0, "chained": 0}
+    graded = {}
+    for status, key, name, scale, grade, n, graded_n, waiting_plain, chained in groups:
+        summary.counts[status] = summary.counts.get(status, 0) + n
+        figures["waiting_plain"] += waiting_plain
+        figures["chained"] += chained
+        if graded_n:
+            graded[(key, name, grade)] = graded.get((key, name, grade), 0) + graded_n
+            summary.scales[key] = scale
+    summary.graded = [(key, name, summary.scales[key], grade, n) for (key, name, grade), n in graded.items()]
     summary.total = sum(summary.counts.values())
     with_chain = []
     if figures["chained"]:

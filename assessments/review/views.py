@@ -151,7 +151,7 @@ def _desk_figures(user, filters, qs):
     # What the list shows of each waiting form, not the records (a small entry to keep).
     summary.waiting = [{"pk": a.pk, "title": a.title, "department": {"name": a.department.name}}
                        for a in summary.waiting]
-    figures = {"summary": summary, "charts": _desk_charts(qs)}
+    figures = {"summary": summary, "charts": _desk_charts(qs, summary.graded)}
     cache.set(key, (version, figures), DESK_KEPT_SECONDS)
     return figures
 
@@ -168,19 +168,19 @@ WAITING_SHOWN = 100
 DESK_DEPARTMENTS_CHARTED = 20
 
 
-def _desk_charts(qs):
-    """The desk's two charts as data (and the tables that say the same in text), in two queries.
+def _desk_charts(qs, graded):
+    """The desk's two charts as data (and the tables that say the same in text), in one more query.
+
+    ``graded`` is the grade counts by scheme, counted with the desk's other figures
+    (review/selectors.py desk_summary).
 
     Grades are counted per scoring scheme, on that scheme's own scale (优秀/良好/一般 at 85/75/60
     is not 优/良/中 at 90/80/60), and only for forms with a budget: a draft whose 预算资金 is
     still empty has no meaningful total. Execution is shown per department as how many forms are
     at or above their scheme's threshold, below it, or without a budget, with the lowest rate.
     """
-    # The scheme's name and scale come in the same grouped query (no second query for the schemes).
-    counted = (qs.filter(execution_rate__isnull=False).exclude(grade="").order_by()
-               .values_list("scheme__key", "scheme__name", "scheme__grade_scale", "grade").annotate(n=Count("pk")))
     by_scheme, schemes = {}, {}
-    for key, name, scale, grade, n in counted:
+    for key, name, scale, grade, n in graded:
         by_scheme.setdefault(key, {})[grade] = n
         schemes[key] = (name, scale)
     grade_groups = []
