@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from assessments.core import access
-from assessments.domain import interchange, rules
+from assessments.domain import figures, interchange, rules
 from assessments.core.errors import AccessDenied, AppError
 from assessments.models import (
     Assessment,
@@ -139,7 +139,7 @@ PROJECT_FIELDS = Assessment.PROJECT_FIELDS
 
 
 def plain(value):
-    return None if value is None else rules.format_decimal(value) if hasattr(value, "as_tuple") else value
+    return None if value is None else figures.plain(value) if hasattr(value, "as_tuple") else value
 
 
 def version_filter():

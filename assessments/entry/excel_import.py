@@ -19,7 +19,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from assessments.domain import rules
+from assessments.domain import figures, rules
 from assessments.core import formsteps
 from assessments.domain import typed
 from assessments.entry import wizard
@@ -208,8 +208,8 @@ def _text(cell) -> str:
         number = Decimal(str(value))
         if "%" in (cell.number_format or ""):
             number *= 100
-            return f"{rules.format_decimal(number.normalize())}%"
-        return rules.format_decimal(number.normalize())
+            return f"{figures.plain(number.normalize())}%"
+        return figures.plain(number.normalize())
     return typed.clean_text(str(value)).strip()
 
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from assessments.core import access, labels, selectors
 from assessments.entry import drafts, grid
-from assessments.domain import interchange, rules
+from assessments.domain import figures, interchange, rules
 from assessments.core.errors import AppError
 from assessments.core.params import int_param, year_param
 from assessments.core import records
@@ -118,7 +118,7 @@ def _row_view(step, raw, evaluation, issues, assessment=None, scheme=None):
             cell["id"] = f"{anchor}-{cell['col'].name}"
             if cell["col"].name == "adjusted" and budget is not None and not str(cell["value"]).strip():
                 # 全年预算数 left blank is 年初预算数 + 追加追减数: show the figure the rate is computed from.
-                cell["placeholder"] = rules.format_decimal(budget.adjusted) or ""
+                cell["placeholder"] = figures.plain(budget.adjusted) or ""
         rows.append({"index": i, "number": i + 1, "anchor": anchor, "path": prefix, "cells": cells,
                      "issues": row_issues.get("_row", []), "result": result, "budget": budget, "hidden": sorted(hidden),
                      "reason_missing": bool(row_issues.get("reason")) and bool(result and result.reason_required)})
@@ -126,7 +126,7 @@ def _row_view(step, raw, evaluation, issues, assessment=None, scheme=None):
 
 
 def _figures(evaluation):
-    fmt = rules.format2
+    fmt = figures.two
     return {
         "execution_rate": "—" if evaluation.execution_rate is None else f"{fmt(evaluation.execution_rate)}%",
         "execution_score": fmt(evaluation.execution_score) or "—",
@@ -258,8 +258,8 @@ def _totals(step, evaluation, *, scored):
     """Return the 合计 row of the indicator table as the official table prints it (from rules.py)."""
     if step.rows != "indicators" or not scored:
         return None
-    return {"weight": rules.format_decimal(evaluation.indicator_weight_total) or "",
-            "score": rules.format2(evaluation.indicator_score_total) or ""}
+    return {"weight": figures.plain(evaluation.indicator_weight_total) or "",
+            "score": figures.two(evaluation.indicator_score_total) or ""}
 
 
 def wizard_library(kind=None):
@@ -290,13 +290,13 @@ def assessment_live(request, pk, step):
                 target = result.target
                 out.update({
                     "parsed": "" if target is None else (target.comparator if target.is_qualitative
-                                                          else f"{target.comparator}{rules.format_decimal(target.value)}{target.unit}"),
-                    "score": rules.format2(result.score) or "", "deviation": result.deviation,
+                                                          else f"{target.comparator}{figures.plain(target.value)}{target.unit}"),
+                    "score": figures.two(result.score) or "", "deviation": result.deviation,
                     "reason_required": result.reason_required,
                 })
             if budget is not None:
-                out.update({"rate": "—" if budget.rate is None else f"{rules.format2(budget.rate)}%",
-                            "adjusted": rules.format_decimal(budget.adjusted) or ""})
+                out.update({"rate": "—" if budget.rate is None else f"{figures.two(budget.rate)}%",
+                            "adjusted": figures.plain(budget.adjusted) or ""})
             rows.append(out)
     return JsonResponse({
         "figures": _figures(evaluation), "rows": rows,

@@ -14,7 +14,7 @@ from django.utils.datastructures import MultiValueDict
 
 from django.utils.translation import gettext_lazy as _
 
-from assessments.domain import interchange, rules
+from assessments.domain import figures, interchange, rules
 from assessments.core.formsteps import OUTLINE_TITLES, Step
 from assessments.domain.typed import clean_text, parse_date
 from assessments.models import Assessment
@@ -192,7 +192,7 @@ def as_text(value):
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        return rules.format_decimal(value)
+        return figures.plain(value)
     return str(value)
 
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from assessments.output import layouts
-from assessments.domain import rules
+from assessments.domain import figures, rules
 from assessments.core import selectors
 from assessments.models import Assessment, Department, Indicator
 
@@ -156,11 +156,11 @@ def build_summary(*, user, year: int, kind: str, department: Department | None =
 # Print: the same layout system as the forms (layouts.Layout → templates/print/layout.html)
 # ---------------------------------------------------------------------------------------------
 def _n(value):
-    return rules.format2(value) or ""
+    return figures.two(value) or ""
 
 
 def _pct(value):
-    return "—" if value is None else rules.format2(value)
+    return "—" if value is None else figures.two(value)
 
 
 def _detail_columns(kind):

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from assessments.core import access, selectors
 from assessments.core import decorators
-from assessments.domain import rules
+from assessments.domain import figures, rules
 from assessments.core.errors import AppError
 from assessments.core.params import int_param, year_param
 from assessments.review import services
@@ -156,7 +156,7 @@ def _desk_charts(qs):
         scale = [(str(threshold), label) for threshold, label in (scale or [])]
         bands, upper = [], None
         for threshold, label in scale:
-            low = rules.format_decimal(Decimal(threshold))
+            low = figures.plain(Decimal(threshold))
             band = f"≥ {low}" if upper is None else f"{low}–{upper}"
             if Decimal(threshold) <= 0:
                 band = f"< {upper}" if upper is not None else ""
