@@ -60,7 +60,9 @@ def plain(value: Decimal | None) -> str | None:
 
 def two(value: Decimal | None) -> str | None:
     """Return ``value`` with exactly 2 decimals (95.18, 10.00, 0.03), or None."""
-    return None if value is None else format(q2(value), "f")
+    # str() of a Decimal with exponent -2 is always plain notation (never 1E+2), and a fifth of
+    # the cost of format(value, "f"): this runs for every figure of every row.
+    return None if value is None else str(q2(value))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -68,12 +70,12 @@ def two(value: Decimal | None) -> str | None:
 # ---------------------------------------------------------------------------------------------
 def amount(value: Decimal | None, empty: str = "") -> str:
     """Print an amount in 万元 with 2 decimals (RULES §1); a missing amount prints ``empty``."""
-    return empty if value is None else format(q2(value), "f")
+    return empty if value is None else str(q2(value))
 
 
 def score(value: Decimal | None, empty: str = DASH) -> str:
     """Print a score or total with 2 decimals (98.35, 10.00); no score prints ``empty``."""
-    return empty if value is None else format(q2(value), "f")
+    return empty if value is None else str(q2(value))
 
 
 def whole(value: Decimal | None, empty: str = "") -> str:
@@ -83,12 +85,12 @@ def whole(value: Decimal | None, empty: str = "") -> str:
 
 def percent(value: Decimal | None, empty: str = DASH) -> str:
     """Print a rate with 2 decimals and "%" (95.18%, 100.00%, -4.82%); no rate prints "—"."""
-    return empty if value is None else f"{format(q2(value), 'f')}%"
+    return empty if value is None else str(q2(value)) + "%"
 
 
 def percent_number(value: Decimal | None, empty: str = DASH) -> str:
     """Print a rate with 2 decimals under a header that says "（%）" (95.18); no rate prints "—"."""
-    return empty if value is None else format(q2(value), "f")
+    return empty if value is None else str(q2(value))
 
 
 def short_percent(value: Decimal | None, empty: str = DASH) -> str:

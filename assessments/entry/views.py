@@ -118,7 +118,7 @@ def _row_view(step, raw, evaluation, issues, assessment=None, scheme=None):
             cell["id"] = f"{anchor}-{cell['col'].name}"
             if cell["col"].name == "adjusted" and budget is not None and not str(cell["value"]).strip():
                 # 全年预算数 left blank is 年初预算数 + 追加追减数: show the figure the rate is computed from.
-                cell["placeholder"] = figures.plain(budget.adjusted) or ""
+                cell["placeholder"] = figures.whole(budget.adjusted)
         rows.append({"index": i, "number": i + 1, "anchor": anchor, "path": prefix, "cells": cells,
                      "issues": row_issues.get("_row", []), "result": result, "budget": budget, "hidden": sorted(hidden),
                      "reason_missing": bool(row_issues.get("reason")) and bool(result and result.reason_required)})
@@ -126,11 +126,10 @@ def _row_view(step, raw, evaluation, issues, assessment=None, scheme=None):
 
 
 def _figures(evaluation):
-    fmt = figures.two
     return {
-        "execution_rate": "—" if evaluation.execution_rate is None else f"{fmt(evaluation.execution_rate)}%",
-        "execution_score": fmt(evaluation.execution_score) or "—",
-        "total": fmt(evaluation.shown_total) or "—",
+        "execution_rate": figures.percent(evaluation.execution_rate),
+        "execution_score": figures.score(evaluation.execution_score),
+        "total": figures.score(evaluation.shown_total),
         "grade": evaluation.grade or "—",
         "problems": len(evaluation.problems) + len(evaluation.errors),
     }
@@ -258,8 +257,8 @@ def _totals(step, evaluation, *, scored):
     """Return the 合计 row of the indicator table as the official table prints it (from rules.py)."""
     if step.rows != "indicators" or not scored:
         return None
-    return {"weight": figures.plain(evaluation.indicator_weight_total) or "",
-            "score": figures.two(evaluation.indicator_score_total) or ""}
+    return {"weight": figures.whole(evaluation.indicator_weight_total),
+            "score": figures.score(evaluation.indicator_score_total, "")}
 
 
 def wizard_library(kind=None):
@@ -291,12 +290,11 @@ def assessment_live(request, pk, step):
                 out.update({
                     "parsed": "" if target is None else (target.comparator if target.is_qualitative
                                                           else f"{target.comparator}{figures.plain(target.value)}{target.unit}"),
-                    "score": figures.two(result.score) or "", "deviation": result.deviation,
+                    "score": figures.score(result.score, ""), "deviation": result.deviation,
                     "reason_required": result.reason_required,
                 })
             if budget is not None:
-                out.update({"rate": "—" if budget.rate is None else f"{figures.two(budget.rate)}%",
-                            "adjusted": figures.plain(budget.adjusted) or ""})
+                out.update({"rate": figures.percent(budget.rate), "adjusted": figures.whole(budget.adjusted)})
             rows.append(out)
     return JsonResponse({
         "figures": _figures(evaluation), "rows": rows,

@@ -68,7 +68,7 @@ class Layout:
 
 
 # ---------------------------------------------------------------------------------------------
-# Figures: the text as printed and the number behind it (formats come from rules only)
+# Figures: the text as printed (domain/figures.py) and the number behind it, for Excel
 # ---------------------------------------------------------------------------------------------
 def _places(text):
     digits = text.rstrip("%")
@@ -78,7 +78,7 @@ def _places(text):
 def figure(value, text, *, percent=False) -> Cell:
     """Return a number cell printing ``text``; Excel gets the number with the same decimals."""
     if value is None or text in (None, ""):
-        return Cell("—" if percent else "", kind="number")
+        return Cell(figures.DASH if percent else "", kind="number")
     places = _places(text)
     fmt = ("0." + "0" * places if places else "0") + ("%" if percent else "")
     return Cell(text, kind="number", value=(value / 100 if percent else value), fmt=fmt)
@@ -100,30 +100,32 @@ def value_cell(text, kind="label") -> Cell:
 
 def money(value) -> Cell:
     """An amount as the project tables print it: 2 decimals (RULES §1)."""
-    return figure(value, figures.two(value))
+    return figure(value, figures.amount(value))
 
 
 def plain_money(value) -> Cell:
     """An amount as the department tables print it: its own decimals (897.334, 501.4, 0)."""
-    return figure(value, figures.plain(value))
+    return figure(value, figures.whole(value))
 
 
 def percent(value) -> Cell:
-    return figure(value, None if value is None else f"{figures.two(value)}%", percent=True)
+    """A rate with 2 decimals and % (95.18%); "—" without one."""
+    return figure(value, figures.percent(value, ""), percent=True)
 
 
 def short_percent(value) -> Cell:
     """A rate printed as the table prints it: 95%, 88.8% (得分率, 权重)."""
-    return figure(value, None if value is None else f"{figures.plain(value)}%", percent=True)
+    return figure(value, figures.short_percent(value, ""), percent=True)
 
 
 def score(value) -> Cell:
-    return figure(value, figures.two(value))
+    """A score with 2 decimals (98.35, 10.00)."""
+    return figure(value, figures.score(value, ""))
 
 
 def whole(value) -> Cell:
     """A weight or a score printed without trailing zeros (10, 22.5)."""
-    return figure(value, figures.plain(value))
+    return figure(value, figures.whole(value))
 
 
 def choices(options, selected):
@@ -264,7 +266,7 @@ def _project_hubei(doc, ev, scheme):
     t.rows.append([Cell(_("项目属性"), kind="head"), Cell(choices(["持续性项目", "新增性项目"], p.attribute), colspan=6)])
     t.rows.append([Cell(_("项目类型"), kind="head"),
                    Cell(choices(["常年性项目", "延续性项目", "一次性项目"], p.type), colspan=6)])
-    w = figures.plain(ev.execution_weight) or ""
+    w = figures.whole(ev.execution_weight)
     t.rows.append([Cell(_("预算执行情况（万元）（%s分）") % w, colspan=2, rowspan=2, kind="head"), Cell("", kind="head"),
                    Cell(_("预算数(A)"), kind="head"), Cell(_("执行数(B)"), kind="head"),
                    Cell(_("执行率(B/A)"), kind="head"), Cell(_("得分（%s分*执行率）") % w, kind="head")])

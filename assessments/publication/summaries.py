@@ -155,14 +155,6 @@ def build_summary(*, user, year: int, kind: str, department: Department | None =
 # ---------------------------------------------------------------------------------------------
 # Print: the same layout system as the forms (layouts.Layout → templates/print/layout.html)
 # ---------------------------------------------------------------------------------------------
-def _n(value):
-    return figures.two(value) or ""
-
-
-def _pct(value):
-    return "—" if value is None else figures.two(value)
-
-
 def _detail_columns(kind):
     project = kind == Assessment.Kind.PROJECT
     return ([_("序号"), _("部门（单位）")] + ([_("项目名称")] if project else [])
@@ -180,14 +172,14 @@ def summary_layout(summary: Summary) -> layouts.Layout:
         detail.rows.append(
             [layouts.Cell(str(i), kind="label"), layouts.Cell(row.department)]
             + ([layouts.Cell(row.project)] if project else [])
-            + [layouts.Cell(_n(row.budget), kind="number"), layouts.Cell(_n(row.executed), kind="number"),
-               layouts.Cell(_pct(row.rate), kind="number"), layouts.Cell(_n(row.score), kind="number"),
+            + [layouts.Cell(figures.amount(row.budget), kind="number"), layouts.Cell(figures.amount(row.executed), kind="number"),
+               layouts.Cell(figures.percent_number(row.rate), kind="number"), layouts.Cell(figures.score(row.score, ""), kind="number"),
                layouts.Cell(row.grade, kind="label"), layouts.Cell(row.missed_text)])
     t = summary.total
     detail.rows.append(
         [layouts.Cell(t.label, colspan=3 if project else 2, kind="head"),
-         layouts.Cell(_n(t.budget), kind="number"), layouts.Cell(_n(t.executed), kind="number"),
-         layouts.Cell(_pct(t.rate), kind="number"), layouts.Cell(_n(t.average), kind="number"),
+         layouts.Cell(figures.amount(t.budget), kind="number"), layouts.Cell(figures.amount(t.executed), kind="number"),
+         layouts.Cell(figures.percent_number(t.rate), kind="number"), layouts.Cell(figures.score(t.average, ""), kind="number"),
          layouts.Cell("", kind="label"), layouts.Cell(_("未完成指标 %(n)d 个") % {"n": t.missed})])
     blocks = [detail, _totals_table(_("按部门汇总"), _("部门（单位）"), summary.by_department, t),
               _totals_table(_("按等级汇总"), _("等级"), summary.by_grade, t)]
@@ -209,7 +201,8 @@ def _totals_table(caption, first, totals, grand):
     for total in list(totals) + [grand]:
         table.rows.append([layouts.Cell(total.label, kind="head" if total is grand else "text")] + [
             layouts.Cell(text, kind="number") for text in (
-                str(total.count), _n(total.budget), _n(total.executed), _pct(total.rate), _n(total.average),
+                str(total.count), figures.amount(total.budget), figures.amount(total.executed), figures.percent_number(total.rate),
+                figures.score(total.average, ""),
                 str(total.missed))])
     return table
 
