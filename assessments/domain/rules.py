@@ -236,8 +236,9 @@ def units_differ(target: Target, actual: Target) -> bool:
     return bool(actual.unit) and actual.unit != target.unit
 
 
-# How a row's target and actual value read (a pair, cached like parse_target: rows of a province
-# repeat the same texts, and a Reading is immutable).
+# How a row's target and actual value read. Each text is read once per process (_read_figure is
+# cached); the pair is not cached: most pairs of figures are new (bench_rules.py measured a pair
+# cache 15 % slower on 100,000 rows), and keeping them would hold memory in every worker.
 class Reading(NamedTuple):  # a tuple: built for every new pair of texts, so cheaply
     """A row's target and actual value as the rules read them (RULES §3.1), with their deviation (§3.3)."""
 
@@ -262,7 +263,6 @@ def _read_figure(text: str) -> tuple[Target | None, str | None]:
     return (None, f"“{text}”{problem}") if problem else (parsed, None)
 
 
-@lru_cache(maxsize=16_384)
 def read_values(target_text: str, actual_text: str) -> Reading:
     """Return a row's target (年度指标值) and actual (实际完成值) as read by RULES §3.1.
 
@@ -440,7 +440,7 @@ def share_in_band(band: str, share: Decimal) -> bool:
 
 
 def qualitative_score(
-    weight: Decimal, band: str, share: Decimal | None, *, as_targeted: bool
+    weight: Decimal, band: str, share: Decimal | None, as_targeted: bool
 ) -> tuple[Decimal | None, str, Decimal | None]:
     """Return (score, band, share) of a qualitative (定性) indicator: W × share (RULES §3.2).
 
@@ -810,7 +810,7 @@ def score_indicator(
                     f"indicators[{i}].score", f"得分 {figures.plain(row.score)} 应在 0 至分值 {figures.plain(weight)} 之间"))
         elif target is not None and actual is not None:
             if target.is_qualitative:
-                score, band, share = qualitative_score(weight, band, share, as_targeted=actual.text == target.text)
+                score, band, share = qualitative_score(weight, band, share, actual.text == target.text)
                 if score is None:
                     problems.append(Issue(f"indicators[{i}].band", "实际完成值与指标值不同，请选择达成档次并填写得分比例"))
             else:
@@ -910,8 +910,12 @@ def indicator_totals(
     """Return the 合计 row of the indicator table: Σ 分值 and Σ 得分 (RULES §4); None without rows."""
     if not rows:
         return None, None
-    weights = sum((r.weight for r in rows if r.weight is not None), ZERO)
-    scores = sum((r.score for r in results if r.score is not None), ZERO)
+    weights = scores = ZERO
+    for row, result in zip(rows, results):
+        if row.weight is not None:
+            weights += row.weight
+        if result.score is not None:
+            scores += result.score
     return weights, q2(scores)
 
 
