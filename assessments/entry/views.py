@@ -298,6 +298,9 @@ def assessment_live(request, pk, step):
             rows.append(out)
     return JsonResponse({
         "figures": _figures(evaluation), "rows": rows,
+        # For each row the page posted, in order: its index in "rows", or null for a row the server
+        # found empty (domain/rows.py) — the page does not judge emptiness itself.
+        "posted": wizard.posted_rows(current, request.POST)[1] if current.is_rows else [],
         "totals": _totals(current, evaluation, scored=grid.scored(assessment, scheme)),
         "issues": [{"path": i.path, "message": i.message,
                     "where": labels.describe(i.path, kind=assessment.kind)} for i in issues],
