@@ -109,17 +109,8 @@ def write_rows(*, assessment: Assessment, document: interchange.Document) -> Non
                    adjustment=row.adjustment, adjusted=row.adjusted, executed=row.executed, half_year=row.half_year)
         for i, row in enumerate(document.budget)
     ])
-    indicators = []
-    for i, row in enumerate(document.indicators):
-        indicator = Indicator(
-            assessment=assessment, order=i, level1=row.level1, level2=row.level2, name=row.name,
-            target_text=row.target, actual_text=row.actual, half_year_target=row.half_year_target,
-            weight=row.weight, band=row.band, share=row.share, manual_score=row.score, source=row.source,
-            reason=row.reason, key_work=row.key_work, project_name=row.project_name,
-        )
-        indicator.store_parsed()
-        indicators.append(indicator)
-    Indicator.objects.bulk_create(indicators)
+    Indicator.objects.bulk_create([Indicator.from_rules(row, assessment=assessment, order=i)
+                                   for i, row in enumerate(document.indicators)])
     KeyTask.objects.bulk_create([
         KeyTask(assessment=assessment, order=i, duty=t.duty, task=t.task, result=t.result)
         for i, t in enumerate(document.key_tasks)

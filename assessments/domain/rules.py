@@ -287,8 +287,8 @@ def read_values(target_text: str, actual_text: str) -> Reading:
     if target is None or actual is None:
         return Reading(target, actual, target_error, actual_error, missing, "", None, False)
     text, value = _deviation(target, actual)
-    differs = target.is_qualitative and actual.text != target.text
-    return Reading(target, actual, target_error, actual_error, missing, text, value, differs)
+    return Reading(target, actual, target_error, actual_error, missing, text, value,
+                   target.is_qualitative and actual.text != target.text)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -474,10 +474,10 @@ def _deviation(target: Target, actual: Target) -> tuple[str, Decimal | None]:
     if actual.is_qualitative:
         return figures.DASH, None
     a, b = target.value, actual.value
-    if a == 0:
-        return ("0%", ZERO) if b == 0 else ("100%", HUNDRED)
+    if a == ZERO:
+        return ("0%", ZERO) if b == ZERO else ("100%", HUNDRED)
     value = q2((b - a) / a * HUNDRED)
-    return figures.percent(value), value
+    return figures.percent_of_rounded(value), value
 
 
 def deviation(target: Target, actual: Target | None) -> str:

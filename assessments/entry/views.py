@@ -95,8 +95,10 @@ def _row_view(step, raw, evaluation, issues, assessment=None, scheme=None):
     for i, values in enumerate(raw.get("rows", [])):
         prefix = f"{step.rows}[{i}]"
         row_issues = {}
-        # The rules name 评价维度 rows component_scores[i] (the interchange name), the wizard components[i].
-        prefixes = (prefix, f"component_scores[{i}]") if step.rows == "components" else (prefix,)
+        # The rules' issues carry interchange paths (component_scores[i]); the step may name its rows
+        # otherwise (components[i]): labels.ROWS_ALIASES maps the two.
+        prefixes = (prefix,) + tuple(f"{json_name}[{i}]" for json_name, step_name in labels.ROWS_ALIASES.items()
+                                     if step_name == step.rows)
         for issue in issues:
             for p in prefixes:
                 if issue.path == p or issue.path.startswith(p + "."):
