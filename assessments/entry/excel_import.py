@@ -208,7 +208,7 @@ def _text(cell) -> str:
         number = Decimal(str(value))
         if "%" in (cell.number_format or ""):
             number *= 100
-            return f"{figures.plain(number.normalize())}%"
+            return figures.short_percent(number.normalize())
         return figures.plain(number.normalize())
     return typed.clean_text(str(value)).strip()
 

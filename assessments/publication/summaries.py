@@ -122,14 +122,18 @@ def build_summary(*, user, year: int, kind: str, department: Department | None =
     """Return the summary of a year's forms of one kind in the user's scope (two queries)."""
     qs = summary_queryset(user=user, year=year, kind=kind, department=department, status=status)
     statuses = dict(Assessment.Status.choices)
-    rows = [
-        Row(pk=pk, department=dept, project=project or "", status=str(statuses.get(st, st)), budget=budget,
-            executed=executed, rate=rate, score=score, grade=grade or "")
-        for pk, dept, project, st, budget, executed, rate, score, grade in qs.order_by(
+    rows = []
+    # Grades are listed in the order of each form's own scheme (石家庄 优秀/良好/一般 at 85/75/60,
+    # nationally 优/良/中 at 90/80/60): the scale comes with the rows, in the same query.
+    grade_rank: dict[str, int] = {}
+    for pk, dept, project, st, budget, executed, rate, score, grade, scale in qs.order_by(
             "department__name", "project__name", "pk").values_list(
             "pk", "department__name", "project__name", "status", "budget_amount", "executed_amount",
-            "execution_rate", "total_score", "grade")
-    ]
+            "execution_rate", "total_score", "grade", "scheme__grade_scale"):
+        rows.append(Row(pk=pk, department=dept, project=project or "", status=str(statuses.get(st, st)),
+                        budget=budget, executed=executed, rate=rate, score=score, grade=grade or ""))
+        for rank, (_threshold, label) in enumerate(scale or []):
+            grade_rank.setdefault(label, rank)
     by_pk = {row.pk: row for row in rows}
     missed = (Indicator.objects.filter(missed=True, assessment__in=qs.values("pk"))
               .order_by("assessment_id", "order")
@@ -145,8 +149,7 @@ def build_summary(*, user, year: int, kind: str, department: Department | None =
         departments.setdefault(row.department, Total(row.department)).add(row)
         grades.setdefault(row.grade or _("未评级"), Total(row.grade or _("未评级"))).add(row)
         total.add(row)
-    order = {label: i for i, (_t, label) in enumerate(rules.Scheme(key="").grade_scale)}
-    by_grade = sorted(grades.values(), key=lambda t: (order.get(t.label, len(order)), t.label))
+    by_grade = sorted(grades.values(), key=lambda t: (grade_rank.get(t.label, len(grade_rank)), t.label))
     scope_label = department.name + _("（含下属单位）") if department is not None else _("审核范围内全部部门")
     return Summary(kind=kind, year=year, scope_label=scope_label, status=status, rows=rows,
                    by_department=list(departments.values()), by_grade=by_grade, total=total)

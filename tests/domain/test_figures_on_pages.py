@@ -80,3 +80,16 @@ def test_the_server_tells_the_page_which_posted_rows_are_empty(demo):
     for i, expected in enumerate([False, True, False, True]):
         values = {column: texts[i] for column, texts in posted.items()}
         assert rows.is_empty(values) is expected
+
+
+def test_the_summary_lists_grades_in_the_order_of_the_forms_own_scale(demo):
+    from django.contrib.auth.models import User
+
+    from assessments.publication import summaries
+
+    for actual in ("80%", "60%", "53%"):  # 优秀, 良好, 一般 on the 石家庄 scale
+        shijiazhuang_form(f"汇总 {actual}", actual)
+    summary = summaries.build_summary(user=User.objects.get(username="czj_reviewer"), year=2023,
+                                      kind=Assessment.Kind.PROJECT, status=summaries.STATUS_ALL)
+    labels = [t.label for t in summary.by_grade]
+    assert [label for label in labels if label in ("优秀", "良好", "一般")] == ["优秀", "良好", "一般"]
