@@ -341,6 +341,24 @@ def grade_for(value: Decimal | None, scheme: Scheme) -> str | None:
     return scheme.grade_scale[-1][1]
 
 
+def grade_bands(scale: tuple[tuple[Decimal, str], ...] | list) -> list[tuple[str, str]]:
+    """Return each grade of a scale with the totals it covers, as the desk prints them (RULES §4).
+
+    石家庄 ((85, 优秀), (75, 良好), (60, 一般), (0, 较差)) → 优秀 "≥ 85", 良好 "75–85", 一般 "60–75",
+    较差 "< 60".
+    """
+    bands, upper = [], None
+    for threshold, label in scale:
+        low = figures.plain(threshold)
+        if threshold <= 0:
+            band = f"< {upper}" if upper is not None else ""
+        else:
+            band = f"≥ {low}" if upper is None else f"{low}–{upper}"
+        bands.append((label, band))
+        upper = low
+    return bands
+
+
 # ---------------------------------------------------------------------------------------------
 # §2 Budget execution
 # ---------------------------------------------------------------------------------------------

@@ -274,7 +274,7 @@ def _project_hubei(doc, ev, scheme):
     t.rows.append([Cell(_("年度财政资金总额"), kind="label"),
                    whole(total[1].adjusted if total[0] else None), whole(total[0].executed if total[0] else None),
                    short_percent(ev.execution_rate), whole(ev.execution_score)])
-    indicator_weight = figures.plain(rules.indicator_block_weight(scheme))
+    indicator_weight = figures.whole(rules.indicator_block_weight(scheme))
     t.rows.append([Cell(_("年度绩效目标1（%s分）") % indicator_weight, rowspan=len(doc.indicators) + 1, kind="head"),
                    Cell(_("一级指标"), kind="head"), Cell(_("二级指标"), kind="head"), Cell(_("三级指标"), kind="head"),
                    Cell(_("年初目标值(A)"), kind="head"), Cell(_("实际完成值(B)"), kind="head"),

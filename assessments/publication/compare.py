@@ -93,7 +93,7 @@ def year_over_year(assessments) -> YearOverYear:
         for (key, row), result in zip(_key_rows(document), evaluation.indicators):
             flag = rules.target_missed(result)
             missed += flag
-            column[key] = Cell(target=row.target, actual=row.actual, score=figures.two(result.score) or "",
+            column[key] = Cell(target=row.target, actual=row.actual, score=figures.score(result.score, ""),
                                missed=flag, present=True)
             if key not in keys:
                 keys.append(key)

@@ -62,3 +62,9 @@ def test_the_desk_light_follows_the_schemes_threshold_not_a_fixed_one():
     assert rules.execution_light(D("89.99"), D(90)) == rules.LIGHT_LOW
     assert rules.execution_light(D("89.99"), D(85)) == rules.LIGHT_SHORT
     assert rules.execution_light(D("100.00"), D(90)) == rules.LIGHT_OK
+
+
+def test_grade_bands_are_read_from_the_schemes_scale():
+    assert rules.grade_bands(shipped()["hebei-shijiazhuang"].grade_scale) == [
+        ("优秀", "≥ 85"), ("良好", "75–85"), ("一般", "60–75"), ("较差", "< 60")]
+    assert rules.grade_bands(shipped()["national-2020"].grade_scale)[1] == ("良", "80–90")
