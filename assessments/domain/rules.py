@@ -239,6 +239,9 @@ def units_differ(target: Target, actual: Target) -> bool:
 # How a row's target and actual value read. Each text is read once per process (_read_figure is
 # cached); the pair is not cached: most pairs of figures are new (bench_rules.py measured a pair
 # cache 15 % slower on 100,000 rows), and keeping them would hold memory in every worker.
+_new_tuple = tuple.__new__
+
+
 class Reading(NamedTuple):  # a tuple: built for every new pair of texts, so cheaply
     """A row's target and actual value as the rules read them (RULES §3.1), with their deviation (§3.3)."""
 
@@ -284,11 +287,13 @@ def read_values(target_text: str, actual_text: str) -> Reading:
             elif units_differ(target, actual):
                 actual_error = f"实际完成值单位“{actual.unit}”与指标值单位“{target.unit or '无'}”不一致"
                 actual = None
+    # tuple.__new__ rather than Reading(...): the same tuple without NamedTuple's Python-level __new__
+    # (this is built for every row scored).
     if target is None or actual is None:
-        return Reading(target, actual, target_error, actual_error, missing, "", None, False)
+        return _new_tuple(Reading, (target, actual, target_error, actual_error, missing, "", None, False))
     text, value = _deviation(target, actual)
-    return Reading(target, actual, target_error, actual_error, missing, text, value,
-                   target.is_qualitative and actual.text != target.text)
+    return _new_tuple(Reading, (target, actual, target_error, actual_error, missing, text, value,
+                                target.is_qualitative and actual.text != target.text))
 
 
 # ---------------------------------------------------------------------------------------------
