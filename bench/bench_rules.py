@@ -42,6 +42,17 @@ def rules_at(revision):
     return module
 
 
+def _branch_point():
+    """Return where this branch left main (or origin/main), or None outside such a clone."""
+    for base in ("main", "origin/main"):
+        try:
+            return subprocess.check_output(["git", "merge-base", "HEAD", base], cwd=ROOT, text=True,
+                                           stderr=subprocess.DEVNULL).strip()
+        except (subprocess.CalledProcessError, FileNotFoundError):
+            continue
+    return None
+
+
 def clear_caches(module):
     for name in ("parse_target", "read_values", "_read_figure"):
         cache_clear = getattr(getattr(module, name, None), "cache_clear", None)
@@ -61,15 +72,15 @@ def main():
     parser.add_argument("--before", default=None, help="git revision of the rules to compare with")
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    before_rev = args.before or subprocess.check_output(
-        ["git", "merge-base", "HEAD", "main"], cwd=ROOT, text=True).strip()
+    before_rev = args.before or _branch_point()
     import random
 
     rng = random.Random(2024)
     scheme = shipped()["hubei-project"]
     forms = [make_form(rng) for _ in range(FORMS)]
     rows = FORMS * ROWS
-    modules = {f"before ({before_rev[:10]})": rules_at(before_rev), "now": rules}
+    modules = {f"before ({before_rev[:10]})": rules_at(before_rev)} if before_rev else {}
+    modules["now"] = rules
     times = {name: [] for name in modules}
     totals = {}
     for _ in range(args.rounds):
