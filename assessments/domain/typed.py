@@ -5,6 +5,7 @@ Pure Python: the import contract keeps Django out of ``assessments.domain``.
 """
 from __future__ import annotations
 
+import datetime
 import re
 
 
@@ -33,8 +34,6 @@ _DATE = re.compile(r"^\s*(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(
 
 def parse_date(text: str):
     """Return the date in 2025-03-15, 2025-3-15, 2025/3/15, 2025.3.15 or 2025年3月15日 (ValueError if none)."""
-    import datetime
-
     match = _DATE.match(text)
     if not match:
         raise ValueError(text)

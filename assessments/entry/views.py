@@ -8,15 +8,18 @@ import datetime
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import OperationalError
+from django.core import signing
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessments.core import access, labels, selectors
 from assessments.entry import drafts, grid
-from assessments.domain import figures, interchange, rules
+from assessments.domain import figures, interchange, library, rules
 from assessments.core.errors import AppError
 from assessments.core.params import int_param, year_param
 from assessments.core import records
@@ -264,8 +267,6 @@ def _totals(step, evaluation, *, scored):
 
 
 def wizard_library(kind=None):
-    from assessments.domain import library
-
     return library.indicators_for(kind)
 
 
@@ -317,9 +318,6 @@ def assessment_autosave(request, pk, step):
     Signed out, this answers 401 (not a redirect to the sign-in page, which a script cannot show):
     the page keeps the values and saves them once the user has signed in again.
     """
-    from django.db import OperationalError
-    from django.utils import timezone
-
     if not request.user.is_authenticated:
         return JsonResponse({"saved": False, "reason": "login", "login": reverse("login"),
                              "message": _("登录已过期")}, status=401)
@@ -387,8 +385,7 @@ def indicators_import(request, pk):
     The previewed rows travel in a signed hidden field (the server keeps no state between the two
     requests), and are checked again on confirmation, against the version they were read for.
     """
-    from django.core import signing
-
+    # excel_import loads openpyxl (about half a second); only these two pages need it.
     from assessments.entry import excel_import
 
     assessment = selectors.assessment_fillable_or_404(user=request.user, pk=pk)
@@ -460,6 +457,7 @@ def indicators_import(request, pk):
 
 @login_required
 def indicators_import_template(request, pk):
+    # excel_import loads openpyxl (about half a second); only these two pages need it.
     from assessments.entry import excel_import
 
     assessment = selectors.assessment_fillable_or_404(user=request.user, pk=pk)

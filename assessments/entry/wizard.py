@@ -14,6 +14,7 @@ from django.utils.datastructures import MultiValueDict
 
 from django.utils.translation import gettext_lazy as _
 
+from assessments.core.selectors import assessment_document
 from assessments.domain import figures, interchange, rules
 from assessments.domain.rows import is_empty as row_is_empty
 from assessments.core.formsteps import OUTLINE_TITLES, Step
@@ -230,7 +231,6 @@ def current_raw(assessment, step):
     """What the step shows now: the unsaved input kept in the draft if any, else the saved values."""
     if step.key in assessment.draft_inputs:
         return assessment.draft_inputs[step.key]
-    from assessments.core.selectors import assessment_document
 
     return saved_raw(assessment, assessment_document(assessment=assessment), step)
 

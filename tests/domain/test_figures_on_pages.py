@@ -4,12 +4,14 @@ import json
 import subprocess
 
 import pytest
+from django.contrib.auth.models import User
 from django.urls import reverse
 
 from assessments.core import selectors
 from assessments.domain import interchange, rows
 from assessments.exchange import services as exchange_services
 from assessments.models import Assessment
+from assessments.publication import summaries
 from tests.conftest import EXAMPLES
 from tests.helpers import signed_in
 
@@ -83,10 +85,6 @@ def test_the_server_tells_the_page_which_posted_rows_are_empty(demo):
 
 
 def test_the_summary_lists_grades_in_the_order_of_the_forms_own_scale(demo):
-    from django.contrib.auth.models import User
-
-    from assessments.publication import summaries
-
     for actual in ("80%", "60%", "53%"):  # 优秀, 良好, 一般 on the 石家庄 scale
         shijiazhuang_form(f"汇总 {actual}", actual)
     summary = summaries.build_summary(user=User.objects.get(username="czj_reviewer"), year=2023,
