@@ -9,8 +9,10 @@ figure prints (and the two roundings, 2 decimals half-up and 得分率 cut to 1 
 How a form is evaluated (``evaluate``), section by section:
 §2 ``check_budget``, ``budget_results``, ``execution_rate``, ``execution_score`` →
 §3.1 ``read_values`` (target and actual of a row) → §3.2 ``quantitative_score``,
-``qualitative_score``, ``manual_score`` → §3.3 ``deviation`` → §3.4 ``reason_required`` →
-§4 ``level1_results``, ``component_results``, ``indicator_totals``, ``form_total``, ``grade_for``.
+``qualitative_score``, ``manual_score`` → §3.3 ``deviation`` → §3.4 ``reason_required``,
+``form_reason_required`` → §4 ``level1_results``, ``component_results``, ``indicator_totals``,
+``form_total``, ``weights_problem``, ``grade_for``. The desk reads ``execution_light`` and
+``grade_bands`` from the same thresholds and scales.
 
 Vocabulary:
 - an *error* makes a document invalid (import refuses it, a form shows it at the field);
@@ -394,6 +396,14 @@ def execution_score(
     else:
         score = weight - q2(weight * (HUNDRED - rate_value) / HUNDRED)
     return q2(min(weight, max(ZERO, score)))
+
+
+def form_reason_required(rate_value: Decimal | None, scheme: Scheme) -> bool:
+    """Return whether the form as a whole needs 偏差大或目标未完成原因分析 (RULES §3.4).
+
+    When its execution rate is below the scheme's threshold (90% by default).
+    """
+    return rate_value is not None and rate_value < scheme.execution_threshold
 
 
 LIGHT_NONE, LIGHT_LOW, LIGHT_SHORT, LIGHT_OK = "none", "low", "short", "ok"
@@ -1023,13 +1033,7 @@ def evaluate(form: Form, scheme: Scheme) -> Evaluation:
             "entered_total",
             f"总分 {figures.plain(form.entered_total)} 应在 0 至 {figures.plain(scheme.total_weight)} 之间"))
 
-    # §3.4: the form as a whole needs 偏差大或目标未完成原因分析 below the threshold.
-    if (
-        not targets_table
-        and exec_rate is not None
-        and exec_rate < scheme.execution_threshold
-        and not form.deviation_reasons.strip()
-    ):
+    if not targets_table and form_reason_required(exec_rate, scheme) and not form.deviation_reasons.strip():
         problems.append(Issue(
             "analysis.deviation_reasons",
             f"预算执行率 {figures.percent(exec_rate)} 低于 {figures.plain(scheme.execution_threshold)}%，"
