@@ -800,7 +800,7 @@ def score_indicator(
 
     ``needs_actual``: the form reports results (not a target table); ``scored``: its scheme scores it.
     Positional arguments only, and the ordinary row reads straight through: this runs for every
-    row of every form a page, an import or a batch evaluates (≥ 200,000 rows/s, bench_rules.py).
+    row of every form a page, an import or a batch evaluates (measured by bench/bench_rules.py).
     """
     manual = scored and bool(scheme.manual_level1) and scheme.is_manual(row.level1)
     if not row.level1.strip():
