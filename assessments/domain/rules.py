@@ -301,6 +301,11 @@ def read_values(target_text: str, actual_text: str) -> Reading:
 # ---------------------------------------------------------------------------------------------
 # Scoring schemes (stored as data; this is their pure form)
 # ---------------------------------------------------------------------------------------------
+# The national scale (RULES §4), the default of a scheme; every form is graded on its own scheme's
+# scale (石家庄: 优秀 85 / 良好 75 / 一般 60), never on this one by default in a page.
+NATIONAL_GRADE_SCALE = ((Decimal(90), "优"), (Decimal(80), "良"), (Decimal(60), "中"), (ZERO, "差"))
+
+
 @dataclass(frozen=True)
 class Scheme:
     """The parameters that vary by jurisdiction (评分规则)."""
@@ -312,9 +317,7 @@ class Scheme:
     # Guidance only: a block whose weights differ is a warning, never an error.
     level1_weights: tuple[tuple[str, Decimal], ...] = ()
     # Descending (lowest total, label); the first whose threshold is reached is the grade.
-    grade_scale: tuple[tuple[Decimal, str], ...] = (
-        (Decimal(90), "优"), (Decimal(80), "良"), (Decimal(60), "中"), (ZERO, "差"),
-    )
+    grade_scale: tuple[tuple[Decimal, str], ...] = NATIONAL_GRADE_SCALE
     deviation_threshold: Decimal = Decimal(10)
     execution_threshold: Decimal = Decimal(90)
     total_weight: Decimal = HUNDRED
