@@ -923,9 +923,12 @@ def level1_results(
     """
     by_level1: dict[str, list[Decimal]] = {}
     for row, result in zip(rows, results):
-        if row.weight is not None and row.weight >= 0:
-            sums = by_level1.setdefault(row.level1, [ZERO, ZERO])
-            sums[0] += row.weight
+        weight = row.weight
+        if weight is not None and weight >= ZERO:
+            sums = by_level1.get(row.level1)
+            if sums is None:
+                sums = by_level1[row.level1] = [ZERO, ZERO]
+            sums[0] += weight
             if result.score is not None:
                 sums[1] += result.score
     blocks = []
