@@ -21,7 +21,7 @@ from assessments.core import decorators
 from assessments.domain import rules
 from assessments.core.errors import AppError
 from assessments.core.params import int_param, year_param
-from assessments.review import services
+from assessments.review import forms, services
 from assessments.domain import typed
 from assessments.models import (
     Assessment,
@@ -35,18 +35,20 @@ def assessment_review(request, pk, action):
     assessment = selectors.assessment_visible_or_404(user=request.user, pk=pk)
     try:
         if action == "approve":
-            services.assessment_approve(assessment=assessment, user=request.user,
-                                        comment=typed.clean_text(request.POST.get("comment", "")))
+            form = forms.ReviewForm(request.POST)
+            form.is_valid()  # text only: whether a comment is required is the service's rule
+            services.assessment_approve(assessment=assessment, user=request.user, comment=form.cleaned_data["comment"])
             messages.success(request, _("已审核通过。"))
         elif action == "return":
-            rows = [(typed.clean_text(key[len("comment:"):]), typed.clean_text(value))
-                    for key, value in request.POST.items() if key.startswith("comment:")]
-            services.assessment_return(assessment=assessment, user=request.user,
-                                       comment=typed.clean_text(request.POST.get("comment", "")), row_comments=rows)
+            form = forms.ReviewForm(request.POST)
+            form.is_valid()
+            services.assessment_return(assessment=assessment, user=request.user, comment=form.cleaned_data["comment"],
+                                       row_comments=form.row_comments())
             messages.success(request, _("已退回修改。"))
         elif action == "reopen":
-            services.assessment_reopen(assessment=assessment, user=request.user,
-                                       reason=typed.clean_text(request.POST.get("reason", "")))
+            form = forms.ReopenForm(request.POST)
+            form.is_valid()
+            services.assessment_reopen(assessment=assessment, user=request.user, reason=form.cleaned_data["reason"])
             messages.success(request, _("已重新打开，开始新的修订。"))
         else:
             raise Http404
