@@ -407,9 +407,8 @@ class BaseDataForm(FieldMessages, forms.Form):
             if model_field.get_internal_type() == "PositiveIntegerField":
                 f = CountField(label=label, widget=forms.TextInput(attrs=attrs))
             else:
+                # The amounts' names say 万元 already (models.py): the page printed it twice before.
                 f = NumberField(label=label, places=6, widget=forms.TextInput(attrs=attrs))
-                f.label = label + str(_("（万元）"))  # as printed on the page; the message keeps the name
-                f.message_label = label
             f.disabled = not editable
             self.fields[name] = f
 
