@@ -58,7 +58,9 @@ class TypedTextField(forms.CharField):
         super().__init__(label=label, required=False, strip=False, **kwargs)
         self.limit = max_length
         self.strip_text = strip
-        self.message_label = message_label or label
+        # Translated once: a table's cells are cleaned by hundreds, and each lazy str() is a gettext.
+        self.label_text = str(label)
+        self.message_label = str(message_label or label)
 
     def to_python(self, value):
         text = typed.clean_text(value if isinstance(value, str) else "" if value is None else str(value))
@@ -67,7 +69,7 @@ class TypedTextField(forms.CharField):
     def clean(self, value):
         text = self.to_python(value)
         try:
-            typed.length(text, label=str(self.label), max_length=self.limit)
+            typed.length(text, label=self.label_text, max_length=self.limit)
             return self.read(text)
         except typed.InputError as exc:
             raise ValidationError(str(exc), code="typed") from None
@@ -86,7 +88,7 @@ class NumberField(TypedTextField):
         self.places, self.negative = places, negative
 
     def read(self, text):
-        return typed.decimal(text if text.strip() else None, label=str(self.message_label), places=self.places,
+        return typed.decimal(text if text.strip() else None, label=self.message_label, places=self.places,
                              negative=self.negative)
 
 
@@ -104,7 +106,7 @@ class FigureField(TypedTextField):
     """A target or actual value: kept as typed, refused only when its number cannot be stored."""
 
     def read(self, text):
-        return typed.figure(text, label=str(self.message_label))
+        return typed.figure(text, label=self.message_label)
 
 
 class DateTextInput(forms.TextInput):
@@ -126,7 +128,7 @@ class TypedDateField(TypedTextField):
                                               attrs={"placeholder": "2025-03-15", "autocomplete": "off"}), **kwargs)
 
     def read(self, text):
-        return typed.date(text, label=str(self.message_label))
+        return typed.date(text, label=self.message_label)
 
 
 class TypedChoiceField(TypedTextField):
@@ -211,13 +213,18 @@ class StepForm(FieldMessages, forms.Form):
 # The wizard's row steps (项目资金, 绩效指标, 年度重点任务, 评价维度得分, 自评报告)
 # ---------------------------------------------------------------------------------------------
 class RowForm(forms.Form):
-    """One row of a row step; ``row_object`` turns it into the rules' row."""
+    """One row of a row step; ``row_object`` turns it into the rules' row.
 
-    def __init__(self, *args, step: Step, **kwargs):
+    The rows of one step share their fields (``row_fields``) instead of each copying them: a table
+    has hundreds of rows, is read on every keystroke's live figures and autosave, and a field here
+    holds no state of its own (the grid is drawn by its own template, never from these forms).
+    """
+
+    def __init__(self, *args, step: Step, fields: dict, **kwargs):
         super().__init__(*args, **kwargs)
         self.step = step
-        for col in step.columns:
-            self.fields[col.name] = field_for(col, rows=step.rows)
+        self.fields = fields
+        self._texts = {}
 
     def clean(self):
         data = super().clean()
@@ -228,9 +235,16 @@ class RowForm(forms.Form):
             self.add_error("title", _("章节标题不能为空"))
         return data
 
+    def has_changed(self):
+        return True  # posted_rows passes only rows with something typed in them
+
     def text(self, name) -> str:
         """Return the cell's text as typed, whether or not it could be read."""
-        return self.fields[name].to_python(self[name].data) if name in self.fields else ""
+        if name not in self.fields:
+            return ""
+        if name not in self._texts:
+            self._texts[name] = self.fields[name].to_python(self.data.get(self.add_prefix(name), ""))
+        return self._texts[name]
 
     def value(self, name):
         """Return the cell's value; one that could not be read counts as empty (None for a number)."""
@@ -309,13 +323,19 @@ def posted_rows(step: Step, post) -> list[dict]:
     return rows
 
 
+def row_fields(step: Step) -> dict:
+    """Return the fields of one row of a row step, by column name."""
+    return {col.name: field_for(col, rows=step.rows) for col in step.columns}
+
+
 def rows_formset(step: Step, rows: list[dict]) -> BaseRowFormSet:
     """Return the bound formset of a row step's rows (column → text)."""
     data = {"rows-TOTAL_FORMS": str(len(rows)), "rows-INITIAL_FORMS": "0"}
     for i, raw in enumerate(rows):
         for col in step.columns:
             data[f"rows-{i}-{col.name}"] = raw.get(col.name, "")
-    return RowFormSet(data, prefix="rows", form_kwargs={"step": step, "empty_permitted": False})
+    return RowFormSet(data, prefix="rows",
+                      form_kwargs={"step": step, "fields": row_fields(step), "empty_permitted": False})
 
 
 def read_step(step: Step, post) -> StepInput:
@@ -417,7 +437,7 @@ class CountField(TypedTextField):
     """A whole number of base data (people, vehicles …)."""
 
     def read(self, text):
-        return typed.count(text or None, label=str(self.message_label))
+        return typed.count(text or None, label=self.message_label)
 
 
 class IndicatorWorkbookForm(forms.Form):
