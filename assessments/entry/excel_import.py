@@ -3,8 +3,10 @@
 Finance offices keep their indicator tables in Excel, often in the printed layout itself (title
 rows, merged 一级/二级 cells, a 总分 row at the bottom). This module finds the header row by its
 labels, resolves merged cells, and turns every sheet row into the same posted values the wizard's
-indicator step reads, so the checks are the wizard's own (``wizard.read_step``). Each problem is
-reported with the sheet row number and the column's label. Nothing here writes to the database.
+indicator step reads, so the checks are the wizard's own (the step's row forms, entry/forms.py). Each
+problem is reported with the sheet row number and the column's label. It also signs a clean preview
+for its confirmation and shapes the preview page, so the view only wires request → form → service →
+page. Nothing here writes to the database.
 """
 from __future__ import annotations
 
