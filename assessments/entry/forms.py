@@ -384,7 +384,7 @@ class AssessmentNewForm(FieldMessages, forms.Form):
         self.fields["department"].widget.choices = [(d.pk, d.name) for d in departments]
 
     def clean_kind(self):
-        kind = self.data.get("kind", "")
+        kind = self.cleaned_data["kind"]
         if kind not in Assessment.Kind.values:
             raise ValidationError(_("请选择表单类型"))
         return kind
@@ -404,13 +404,13 @@ class AssessmentNewForm(FieldMessages, forms.Form):
 
     def clean(self):
         data = super().clean()
-        name = self.fields["project_name"].to_python(self.data.get("project_name", ""))
+        name = data.get("project_name", "")
         try:
             typed.length(name, label=str(_("项目名称")), max_length=PROJECT_NAME_MAX)
         except typed.InputError as exc:
             self.add_error("project_name", str(exc))
         else:
-            if self.data.get("kind") == Assessment.Kind.PROJECT and not name:
+            if data.get("kind") == Assessment.Kind.PROJECT and not name:
                 self.add_error("project_name", _("项目支出绩效自评表须填写项目名称"))
         return data
 
