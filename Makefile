@@ -6,11 +6,12 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-sqlite test-postgres bench system-deps venv setup clean
+.PHONY: help run test test-quick test-sqlite test-postgres bench system-deps venv setup clean
 
 help:
 	@echo "make run            安装所缺、建库、载入演示数据并在 127.0.0.1:$(PORT) 提供服务"
 	@echo "make test           在 SQLite 和临时 PostgreSQL 上运行全部测试"
+	@echo "make test-quick     只在 SQLite 上运行不带 slow 标记的测试（快速循环）"
 	@echo "make test-sqlite    只在 SQLite 上测试"
 	@echo "make test-postgres  只在临时 PostgreSQL 上测试"
 	@echo "make bench          运行 bench/ 中的基准（不是测试）"
@@ -43,6 +44,9 @@ run: setup
 
 test: setup
 	@PYTEST_ARGS="$(PYTEST_ARGS)" bash scripts/test_all.sh
+
+test-quick: setup
+	@TEST_DATABASES=sqlite PYTEST_MARK="not slow" PYTEST_ARGS="$(PYTEST_ARGS)" bash scripts/test_all.sh
 
 test-sqlite: setup
 	@TEST_DATABASES=sqlite PYTEST_ARGS="$(PYTEST_ARGS)" bash scripts/test_all.sh

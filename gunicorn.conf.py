@@ -23,6 +23,7 @@ control_socket_disable = True  # gunicorn 27 would otherwise create ~/.gunicorn/
 
 def post_worker_init(worker):
     """Start the worker's PDF renderer now, so that the first download finds it warm."""
+    # gunicorn reads this file before Django is set up; the app's modules load only in the worker.
     from assessments.output import printing
 
     printing.warm_renderers()

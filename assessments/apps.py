@@ -8,6 +8,7 @@ class AssessmentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        # Imported once the app registry is ready: both modules use the models, which cannot load earlier.
         from assessments.entry import drafts  # noqa: F401 (connects the sign-in receiver that saves kept posts)
         from assessments.web.context_processors import connect_signals
 

@@ -5,6 +5,7 @@ Money is stored exactly in 万元 with 6 decimals (RULES §1); every computed fi
 """
 import json
 from decimal import ROUND_HALF_UP, Decimal
+import uuid
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -571,8 +572,6 @@ class AssessmentEvent(models.Model):
 
 def _attachment_path(instance, filename):
     """A generated name under the form's folder: nothing the uploader typed reaches the file system."""
-    import uuid
-
     return f"attachments/{instance.assessment_id}/{uuid.uuid4().hex}{instance.extension}"
 
 

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Run the whole suite on SQLite, then on a throwaway PostgreSQL cluster this script starts and
-# removes itself; fail when either fails. TEST_DATABASES=sqlite|postgres runs only one.
+# removes itself; fail when either fails. TEST_DATABASES=sqlite|postgres runs only one;
+# PYTEST_MARK="not slow" passes a marker expression (-m) to pytest, PYTEST_ARGS any other arguments.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PYTHONDONTWRITEBYTECODE=1
 PY=.venv/bin/python
 WHICH=${TEST_DATABASES:-sqlite postgres}
 read -r -a EXTRA <<< "${PYTEST_ARGS:-}"
+# A marker expression has spaces ("not slow"), which PYTEST_ARGS would split.
+[[ -n "${PYTEST_MARK:-}" ]] && EXTRA=(-m "$PYTEST_MARK" "${EXTRA[@]}")
 declare -A RESULT
 
 # The import contracts in pyproject.toml (layers that must not be crossed) come first: cheap, and

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from assessments.domain import rules
 from assessments.core import formsteps
+from assessments.models import Assessment
 
 _ROW = re.compile(r"^(?P<rows>[a-z_]+)\[(?P<index>\d+)\](?:\.(?P<column>\w+))?$")
 
@@ -184,7 +185,5 @@ def display_value(path: str, value) -> str:
     if column == "line":
         return str(rules.LINE_LABELS.get(value, value))
     if column == "kind":
-        from assessments.models import Assessment
-
         return str(dict(Assessment.Kind.choices).get(value, value))
     return str(value)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from assessments.core import access
@@ -24,9 +25,10 @@ from assessments.models import (
     FiscalYear,
     Indicator,
     KeyTask,
+    Region,
     ReportSection,
 )
-from assessments.core.selectors import assessment_queryset, live_document
+from assessments.core.selectors import assessment_document, assessment_queryset, live_document
 
 
 Event = AssessmentEvent.Type
@@ -64,8 +66,6 @@ def department_get_or_create(*, name: str, parent: Department | None = None, reg
 @transaction.atomic
 def assessment_recompute(*, assessment: Assessment) -> Assessment:
     """Refresh the cached figures (rate, total, grade, problem count) from rules.evaluate."""
-    from assessments.core.selectors import assessment_document
-
     fresh = assessment_queryset().get(pk=assessment.pk)
     form = assessment_document(assessment=fresh).form()
     evaluation = rules.evaluate(form, fresh.rules_scheme())
@@ -144,15 +144,11 @@ def plain(value):
 
 def version_filter():
     """Events that bump a form's version (what a concurrent editor may have missed)."""
-    from django.db.models import Q
-
     return ~Q(type__in=[Event.COMMENTED, Event.REPLIED, Event.RESOLVED, Event.PUBLISHED, Event.WITHDRAWN])
 
 
 def assessment_document_of(assessment):
     """The document of another form read as a source (an approved one as it was approved)."""
-    from assessments.core.selectors import assessment_document
-
     return assessment_document(assessment=assessment_queryset().get(pk=assessment.pk))
 
 
@@ -227,9 +223,5 @@ def assessment_withdraw(*, assessment: Assessment, user, reason: str = "") -> As
 
 def public_page_changed(assessment) -> None:
     """Give the region's public page a new version (its ETag and cache key)."""
-    from django.db.models import F
-
-    from assessments.models import Region
-
     Region.objects.filter(pk=assessment.department.region_id).update(
         publication_version=F("publication_version") + 1)

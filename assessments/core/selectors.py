@@ -1,14 +1,17 @@
 """Reads: everything a page, a command or an export needs, scoped to what a user may see."""
 from __future__ import annotations
 
+from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404
 
 from assessments.core import access
 from assessments.domain import interchange, rules
 from assessments.models import (
     Assessment,
+    BatchExport,
     Department,
     DepartmentBaseData,
+    ReviewLevel,
     ScoringScheme,
 )
 
@@ -149,8 +152,6 @@ def batch_export_scope(*, user, fiscal_year, department=None):
 
 
 def batch_exports_for(*, user):
-    from assessments.models import BatchExport
-
     return BatchExport.objects.filter(requested_by=user).select_related("fiscal_year", "department")
 
 
@@ -162,10 +163,6 @@ def waiting_for_review(*, user, assessments, limit=100):
     prefetched levels. So the 通知 badge on every page costs a handful of queries however many
     forms wait.
     """
-    from django.db.models import Exists, OuterRef
-
-    from assessments.models import ReviewLevel
-
     # Newest first, which the (updated_at, id) index serves without sorting the scope by name.
     submitted = assessments.filter(status=Assessment.Status.SUBMITTED).order_by("-updated_at", "-id")
     chained = ReviewLevel.objects.filter(department=OuterRef("department"))

@@ -10,6 +10,7 @@ import datetime
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
+import re
 
 from assessments.domain import rules, typed
 from assessments.domain.rules import Issue, format2, format_decimal
@@ -476,6 +477,4 @@ def changes(before: dict, after: dict) -> list[dict]:
 
 
 def _path_key(path):
-    import re
-
     return [int(part) if part.isdigit() else part for part in re.split(r"[\[\].]+", path) if part]

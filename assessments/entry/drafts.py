@@ -17,7 +17,8 @@ from django.dispatch import receiver
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from assessments.core import records
+from assessments.core import records, selectors
+from assessments.core.errors import AppError
 from assessments.entry import services
 from assessments.core import formsteps
 from assessments.entry import wizard
@@ -66,9 +67,6 @@ def save_kept_posts(sender, request, user, **kwargs):
 
 
 def _save_kept(request, user, item):
-    from assessments.core import selectors
-    from assessments.core.errors import AppError
-
     assessment = selectors.assessment_queryset().filter(
         department__in=selectors.departments_fillable_by(user=user), pk=item.get("pk")).first()
     step = formsteps.step_by_key(assessment, item.get("step")) if assessment is not None else None
@@ -104,8 +102,6 @@ def _save_kept(request, user, item):
 
 def take_conflict(request, pk, step_key):
     """Return ``(post, ConcurrentEdit)`` for a kept post of this step that met a conflict, once."""
-    from assessments.core import records
-
     conflicts = request.session.get(CONFLICTS)
     if not conflicts:
         return None

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import datetime
 import io
+import posixpath
 import re
 import unicodedata
+from xml.etree import ElementTree
 import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,9 +23,11 @@ from decimal import Decimal
 from django.conf import settings
 from django.core import signing
 from django.utils.translation import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill
 
 from assessments.domain import rules
-from assessments.core import formsteps
+from assessments.core import formsteps, selectors
 from assessments.core.labels import display_value
 from assessments.domain import typed
 from assessments.entry import wizard
@@ -127,9 +131,6 @@ _SHEET_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationshi
 
 def _sheet_parts(archive):
     """Return [(sheet name, zip member)] in workbook order, from workbook.xml and its relationships."""
-    import posixpath
-    from xml.etree import ElementTree
-
     try:
         workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
         rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
@@ -188,8 +189,6 @@ def _check_rows(content):
 
 
 def _load(content):
-    from openpyxl import load_workbook
-
     try:
         # Not read-only: merged ranges are needed to fill 一级/二级 cells printed once for a block.
         return load_workbook(io.BytesIO(content), data_only=True)
@@ -322,8 +321,6 @@ def read_indicator_workbook(upload, *, assessment) -> Preview:
 
 
 def _check(preview, *, step, assessment, labels):
-    from assessments.core import selectors
-
     data = wizard.read_step(step, wizard.as_post(step, {"rows": preview.raw_rows}))
     preview.data = data
     for i, raw in enumerate(preview.raw_rows):
@@ -369,9 +366,6 @@ def _located(issue, preview, labels, *, blocking):
 
 def template_workbook(*, assessment) -> bytes:
     """An empty indicator table with the header this import reads, for the user to fill in."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-
     step = formsteps.step_by_key(assessment, "indicators")
     wb = Workbook()
     ws = wb.active

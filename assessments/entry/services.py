@@ -7,16 +7,19 @@ type with the field changes it made.
 from __future__ import annotations
 
 
+from datetime import datetime, timedelta
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments.core import access
+from assessments.core import access, formsteps
 from assessments.core import records
 from assessments.core.records import Event
-from assessments.core.selectors import assessment_evaluation, assessment_queryset
+from assessments.core.selectors import assessment_evaluation, assessment_queryset, base_data_for
 from assessments.domain import interchange, rules
 from assessments.core.errors import AccessDenied, AppError, IllegalTransition
+from assessments.entry import wizard
 from assessments.models import (
     Assessment,
     AssessmentEvent,
@@ -183,8 +186,6 @@ AUTOSAVE_COALESCE_SECONDS = 5 * 60
 
 
 def _log_autosave(*, assessment, user, before, comment, step):
-    from datetime import datetime, timedelta
-
     changes = interchange.changes(before, records.snapshot(assessment))
     now = timezone.now()
     last = assessment.events.order_by("-created_at", "-pk").first()
@@ -337,9 +338,6 @@ def assessment_import_indicators(*, assessment: Assessment, user, raw_rows: list
     The rows are read again through the wizard's own checks (the preview is not trusted), and the
     form must still be at the version the preview was made from, so nobody's later edit is lost.
     """
-    from assessments.core import formsteps
-    from assessments.entry import wizard
-
     assessment = records.lock(assessment)
     access.require(user, assessment, "edit")
     step = formsteps.step_by_key(assessment, "indicators")
@@ -365,8 +363,6 @@ DERIVED_ALIASES = {"预算偏差率": "预算调整率", "项目支出占比": "
 @transaction.atomic
 def assessment_fill_from_base_data(*, assessment: Assessment, user) -> int:
     """Write the actual values of indicators RULES §5 computes from base data; return how many."""
-    from assessments.core.selectors import base_data_for
-
     assessment = records.lock(assessment)
     access.require(user, assessment, "edit")
     base = base_data_for(department=assessment.department, fiscal_year=assessment.fiscal_year)

@@ -8,22 +8,25 @@ import datetime
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import OperationalError
+from django.core import signing
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessments.core import access, labels, selectors
 from assessments.entry import drafts, grid
-from assessments.domain import rules
+from assessments.domain import library, rules
 from assessments.core.errors import AppError
 from assessments.core.params import int_param
 from assessments.core import records
 from assessments.entry import services
 from assessments.core import formsteps
 from assessments.domain import typed
-from assessments.entry import excel_import, forms, wizard
+from assessments.entry import forms, wizard
 from assessments.models import DepartmentBaseData, FiscalYear
 
 
@@ -244,8 +247,6 @@ def _totals(step, evaluation, *, scored):
 
 
 def wizard_library(kind=None):
-    from assessments.domain import library
-
     return library.indicators_for(kind)
 
 
@@ -295,9 +296,6 @@ def assessment_autosave(request, pk, step):
     Signed out, this answers 401 (not a redirect to the sign-in page, which a script cannot show):
     the page keeps the values and saves them once the user has signed in again.
     """
-    from django.db import OperationalError
-    from django.utils import timezone
-
     if not request.user.is_authenticated:
         return JsonResponse({"saved": False, "reason": "login", "login": reverse("login"),
                              "message": _("登录已过期")}, status=401)
@@ -355,6 +353,9 @@ def assessment_reuse(request, pk, action):
 @login_required
 def indicators_import(request, pk):
     """Excel → preview → confirm. Nothing is written until a clean preview is confirmed (excel_import.py)."""
+    # excel_import loads openpyxl (about half a second); only these two pages need it.
+    from assessments.entry import excel_import
+
     assessment = selectors.assessment_fillable_or_404(user=request.user, pk=pk)
     step = formsteps.step_by_key(assessment, "indicators")
     if not access.for_form(request.user, assessment).can_edit() or step is None:
@@ -404,6 +405,9 @@ def indicators_import(request, pk):
 
 @login_required
 def indicators_import_template(request, pk):
+    # excel_import loads openpyxl (about half a second); only these two pages need it.
+    from assessments.entry import excel_import
+
     assessment = selectors.assessment_fillable_or_404(user=request.user, pk=pk)
     response = HttpResponse(excel_import.template_workbook(assessment=assessment),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

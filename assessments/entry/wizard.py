@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.utils.datastructures import MultiValueDict
 
 from assessments.core.formsteps import Step
+from assessments.core.selectors import assessment_document
 from assessments.domain import interchange, rules
 from assessments.entry import forms
 from assessments.entry.forms import StepInput
@@ -72,7 +73,6 @@ def current_raw(assessment, step):
     """What the step shows now: the unsaved input kept in the draft if any, else the saved values."""
     if step.key in assessment.draft_inputs:
         return assessment.draft_inputs[step.key]
-    from assessments.core.selectors import assessment_document
 
     return saved_raw(assessment, assessment_document(assessment=assessment), step)
 

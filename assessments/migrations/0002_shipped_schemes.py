@@ -3,12 +3,16 @@ from django.db import migrations
 
 
 def load(apps, schema_editor):
+    # Imported when this step runs, not when Django loads the migration graph: a later change to the
+    # module can then only affect databases that still need this step.
     from assessments.domain.schemes import load_shipped
 
     load_shipped(apps.get_model("assessments", "ScoringScheme"))
 
 
 def unload(apps, schema_editor):
+    # Imported when this step runs, not when Django loads the migration graph: a later change to the
+    # module can then only affect databases that still need this step.
     from assessments.domain.schemes import SHIPPED_SCHEMES
 
     ScoringScheme = apps.get_model("assessments", "ScoringScheme")

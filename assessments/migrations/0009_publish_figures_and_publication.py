@@ -9,6 +9,8 @@ SCHEME_FIELDS = ("key", "name", "scored", "execution_weight", "level1_weights", 
 
 def fill_cached_figures(apps, schema_editor):
     """Compute the new cached figures (预算数, 执行数, missed indicators) of the forms already stored."""
+    # Imported when this step runs, not when Django loads the migration graph: a later change to the
+    # module can then only affect databases that still need this step.
     from assessments.domain import rules, schemes
 
     Assessment = apps.get_model("assessments", "Assessment")

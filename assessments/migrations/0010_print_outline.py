@@ -5,6 +5,8 @@ from django.db import migrations, models
 
 def fill_shipped_outlines(apps, schema_editor):
     """Give the shipped schemes the titles and section order their published tables print."""
+    # Imported when this step runs, not when Django loads the migration graph: a later change to the
+    # module can then only affect databases that still need this step.
     from assessments.domain.schemes import OUTLINES
 
     scheme_model = apps.get_model("assessments", "ScoringScheme")

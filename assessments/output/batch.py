@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from assessments.output import pdfworker, printing
 from assessments.core import selectors
-from assessments.models import BatchExport
+from assessments.models import Attachment, BatchExport
 
 logger = logging.getLogger(__name__)
 
@@ -122,8 +122,6 @@ def _render_all(export, ids, workdir):
 
 def _attachments(ids, parts):
     """Each form's 佐证材料 beside its PDF: [(attachment, name in the ZIP)], in a folder per form."""
-    from assessments.models import Attachment
-
     folder_of = {pk: name[: -len(".pdf")] + _("-佐证材料") for pk, (_path, _title, name) in zip(ids, parts)}
     out, used = [], set()
     for item in Attachment.objects.filter(assessment_id__in=ids).order_by("assessment_id", "row", "pk"):
@@ -149,6 +147,7 @@ def _zip(parts, out, attachments=()):
 
 
 def _merge(parts, out):
+    # pypdf (and the fontTools it loads) only for merging: the web processes that queue exports skip it.
     from pypdf import PdfWriter
 
     writer = PdfWriter()

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from assessments.domain import rules
+from assessments.domain import rules, schemes
 from assessments.domain.interchange import KINDS, Document
 
 CHECKED, UNCHECKED = "☑", "☐"
@@ -580,8 +580,6 @@ def build_layout(document: Document, evaluation: rules.Evaluation, scheme: rules
     ``projects`` are the department's project forms (``ProjectResult``) a department report quotes,
     ``base_figures`` the indicators its base data computes (``rules.department_indicators``).
     """
-    from assessments.domain import schemes
-
     doc, ev = document, evaluation
     outline = scheme.print_outline or schemes.outline_for(scheme.key)
     title = _fill(outline["titles"].get(doc.kind, KINDS[doc.kind]), doc)

@@ -5,10 +5,23 @@ numbers with the number format that prints the same text as the PDF (percent as 
 """
 from __future__ import annotations
 
+import datetime
 import io
 import math
 import re
 import unicodedata
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor
+from docx.oxml import OxmlElement
 
 from assessments.output import layouts
 
@@ -68,8 +81,6 @@ def _sheets(layout):
 
 
 def xlsx(layout: layouts.Layout) -> bytes:
-    from openpyxl import Workbook
-
     wb = Workbook()
     wb.remove(wb.active)
     used = set()
@@ -83,10 +94,6 @@ def xlsx(layout: layouts.Layout) -> bytes:
 
 
 def _write_sheet(ws, layout, blocks, *, first):
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.properties import PageSetupProperties
-
     thin = Side(style="thin", color="000000")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     head_fill = PatternFill("solid", fgColor="F2F2F2")
@@ -208,15 +215,6 @@ def _write_sheet(ws, layout, blocks, *, first):
 # Word
 # ---------------------------------------------------------------------------------------------
 def docx(layout: layouts.Layout) -> bytes:
-    import datetime
-
-    from docx import Document
-    from docx.enum.section import WD_ORIENT
-    from docx.enum.table import WD_TABLE_ALIGNMENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
-    from docx.shared import Mm, Pt, RGBColor
-
     document = Document()
     section = document.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
@@ -285,16 +283,11 @@ def docx(layout: layouts.Layout) -> bytes:
 
 
 def _east_asian(run, name):
-    from docx.oxml.ns import qn
-
     run.font.name = name
     run.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), name)
 
 
 def _word_table(document, block, usable, WD_TABLE_ALIGNMENT, WD_ALIGN_PARAGRAPH, Pt, qn):
-    from docx.oxml import OxmlElement
-    from docx.shared import Mm
-
     columns = len(block.widths)
     table = document.add_table(rows=len(block.rows), cols=columns)
     table.style = "Table Grid"

@@ -16,6 +16,7 @@ one font stylesheet are kept per process: a new one per render re-reads the font
 from __future__ import annotations
 
 import atexit
+from concurrent.futures import ProcessPoolExecutor
 import os
 import subprocess
 import tempfile
@@ -95,6 +96,7 @@ def prepare_face(font_dir, family: str, style: str) -> Path | None:
     source = system_face(family, style)
     if source is None:
         return None
+    # fontTools' subsetter is needed once per machine (manage.py prepare_fonts), never by a render.
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
@@ -120,7 +122,6 @@ def prepare_faces(font_dir, *, parallel: bool = True) -> list[Path]:
     jobs = [(family, style) for family in FAMILIES for style in WEIGHTS]
     if not parallel:
         return [p for p in (prepare_face(font_dir, f, s) for f, s in jobs) if p]
-    from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1)) as pool:
         paths = list(pool.map(prepare_face, [font_dir] * len(jobs), *zip(*jobs)))
@@ -155,6 +156,7 @@ atexit.register(_fonts.clear)  # before interpreter shutdown, when FontConfigura
 
 def _font_setup(font_dir):
     if font_dir not in _fonts:
+        # WeasyPrint takes seconds to import; only a process that renders loads it (see printing._renderers).
         from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
 
@@ -166,7 +168,7 @@ def _font_setup(font_dir):
 
 def layout_document(html: str, *, static_url: str, roots: list[str], font_dir=None):
     """Lay out ``html`` with this process's font configuration; return WeasyPrint's Document (its pages)."""
-    from weasyprint import HTML
+    from weasyprint import HTML  # loaded by the first render (seconds), not by every importer
 
     font_dir = str(font_dir) if font_dir else None
     with _lock:
@@ -177,7 +179,7 @@ def layout_document(html: str, *, static_url: str, roots: list[str], font_dir=No
 
 
 def _fetcher(static_url, roots, font_dir):
-    from weasyprint.urls import URLFetcher
+    from weasyprint.urls import URLFetcher  # loaded by the first render (seconds), not by every importer
 
     class StaticOnlyFetcher(URLFetcher):
         def fetch(self, url, headers=None):
@@ -200,7 +202,7 @@ def render_many(htmls: list[str], *, static_url: str, roots: list[str], font_dir
     once for all of them; each source gets a bookmark with its title and its page count is
     returned: ``(pdf, [pages per source])``.
     """
-    from weasyprint import HTML
+    from weasyprint import HTML  # loaded by the first render (seconds), not by every importer
 
     font_dir = str(font_dir) if font_dir else None
     fetcher = _fetcher(static_url, roots, font_dir)

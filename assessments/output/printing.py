@@ -4,13 +4,21 @@ All three walk the same ``layouts.Layout``; none of them knows which form it pri
 """
 from __future__ import annotations
 
+from concurrent.futures import ProcessPoolExecutor
+import hashlib
 import logging
+import multiprocessing
+import os
 from pathlib import Path
+import tempfile
 
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
-from assessments.output import layouts, pdfworker
+from assessments.domain import rules
+from assessments.models import Assessment, DepartmentBaseData
+from assessments.output import layouts, pagination, pdfworker
 from assessments.core import selectors
 
 logger = logging.getLogger(__name__)
@@ -44,9 +52,6 @@ def _document(assessment):
 
 def layout_for(assessment) -> layouts.Layout:
     """Return the layout of an assessment: gather what it prints, then ``layouts.build_layout`` (pure)."""
-    from assessments.domain import rules
-    from assessments.models import Assessment
-
     document, scheme = _document(assessment)
     evaluation = rules.evaluate(document.form(), scheme)
     projects, base_figures = [], []
@@ -75,8 +80,6 @@ def render_html(*, assessment=None, layout=None, paginate=True) -> str:
     """
     layout = layout or layout_for(assessment)
     if paginate:
-        from assessments.output import pagination
-
         return pagination.paginate(layout, lambda lay: render_html(layout=lay, paginate=False), **pdf_options())
     return render_to_string("print/layout.html", {"layout": layout, "blocks": _blocks(layout),
                                                   "watermark": _watermark_uri()})
@@ -84,8 +87,6 @@ def render_html(*, assessment=None, layout=None, paginate=True) -> str:
 
 def _watermark_uri():
     """The 草稿 watermark (outlines, not text) as a file URI inside the static folders the renderer may read."""
-    from django.contrib.staticfiles import finders
-
     found = finders.find("print/draft.svg")
     return Path(found).resolve().as_uri() if found else ""
 
@@ -146,9 +147,6 @@ def _renderers():
     """
     global _pool
     if _pool is None:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
         _pool = ProcessPoolExecutor(max_workers=settings.PDF_RENDERER_PROCESSES,
                                     mp_context=multiprocessing.get_context("spawn"),
                                     max_tasks_per_child=settings.PDF_RENDERER_RECYCLE_EVERY)
@@ -167,10 +165,7 @@ def _layout_fingerprint() -> str:
     """A digest of the code that draws a PDF: a new release of the layout makes new cached files."""
     global _fingerprint
     if _fingerprint is None:
-        import hashlib
-
         digest = hashlib.sha256()
-        from assessments.output import pagination
 
         for path in (Path(layouts.__file__), Path(pdfworker.__file__), Path(pagination.__file__),
                      Path(settings.BASE_DIR) / "templates" / "print" / "layout.html"):
@@ -194,10 +189,6 @@ def approved_pdf_path(*, assessment) -> Path | None:
 
 def _department_inputs(assessment) -> str:
     """A digest of what an F2 prints besides itself: its year's project forms and its base data (layout_for)."""
-    import hashlib
-
-    from assessments.models import Assessment, DepartmentBaseData
-
     projects = list(Assessment.objects.filter(department_id=assessment.department_id,
                                               fiscal_year_id=assessment.fiscal_year_id, kind=Assessment.Kind.PROJECT)
                     .order_by("pk").values_list("pk", "version"))
@@ -208,9 +199,6 @@ def _department_inputs(assessment) -> str:
 
 def _write_atomically(path: Path, data: bytes) -> None:
     """Write under a temporary name and rename, so a reader never sees half a file."""
-    import os
-    import tempfile
-
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as handle:
         handle.write(data)
@@ -219,12 +207,14 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 def render_xlsx(*, assessment=None, layout=None) -> bytes:
+    # officewriters loads openpyxl and python-docx (about half a second); only these downloads need them.
     from assessments.output import officewriters
 
     return officewriters.xlsx(layout or layout_for(assessment))
 
 
 def render_docx(*, assessment=None, layout=None) -> bytes:
+    # officewriters loads openpyxl and python-docx (about half a second); only these downloads need them.
     from assessments.output import officewriters
 
     return officewriters.docx(layout or layout_for(assessment))

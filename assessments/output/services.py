@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.core.errors import AppError, IllegalTransition
-from assessments.models import (
-    FiscalYear,
-)
+from assessments.core.selectors import batch_export_scope, departments_visible_to
+from assessments.models import BatchExport, FiscalYear
+from assessments.output.tasks import batch_export_task
 
 
 class NothingToExport(AppError):
@@ -27,14 +32,6 @@ def _batch_export_check_pending(*, user):
     export still unfinished after a day is taken as abandoned (its worker died) and not counted,
     so nobody is locked out for good.
     """
-    from datetime import timedelta
-
-    from django.conf import settings
-    from django.contrib.auth import get_user_model
-    from django.utils import timezone
-
-    from assessments.models import BatchExport
-
     get_user_model().objects.select_for_update().filter(pk=user.pk).first()
     limit = settings.BATCH_EXPORT_MAX_PENDING
     pending = BatchExport.objects.filter(
@@ -52,10 +49,6 @@ def batch_export_request(*, user, year: int, fmt: str, department=None):
     The queue row is written in the same transaction as the export, so a job is never queued for
     an export that was not saved, nor an export saved without its job.
     """
-    from assessments.models import BatchExport
-    from assessments.core.selectors import batch_export_scope, departments_visible_to
-    from assessments.output.tasks import batch_export_task
-
     if fmt not in BatchExport.Format.values:
         raise IllegalTransition(_("导出格式“%(fmt)s”无效") % {"fmt": fmt})
     if department is not None and not departments_visible_to(user=user).filter(pk=department.pk).exists():

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.urls import reverse
@@ -13,9 +13,7 @@ from assessments.output import printing
 from assessments.core.errors import AppError
 from assessments.core.params import int_param, year_param
 from assessments.output import services
-from assessments.models import (
-    Assessment,
-)
+from assessments.models import Assessment, BatchExport, FiscalYear
 
 
 @login_required
@@ -44,8 +42,6 @@ def assessment_download(request, pk, fmt):
 @login_required
 def batch_exports(request):
     """Ask for a year's approved forms as one PDF or a ZIP; list this user's exports."""
-    from assessments.models import BatchExport, FiscalYear
-
     departments = selectors.departments_visible_to(user=request.user).order_by("name")
     years = list(FiscalYear.objects.filter(
         assessments__status=Assessment.Status.APPROVED, assessments__department__in=departments,
@@ -91,8 +87,6 @@ def batch_export_status(request, pk):
 
 @login_required
 def batch_export_download(request, pk):
-    from django.http import FileResponse
-
     export = _own_export(request, pk)
     if export.status != export.Status.DONE or not export.file:
         raise Http404

@@ -26,6 +26,7 @@ from django.views.decorators.http import condition, require_safe
 
 from assessments.models import Assessment, Region
 from assessments.core.params import int_param, year_param
+from assessments.output import printing
 
 PAGE_SIZE = 50
 # Bump when the public templates change, so cached pages are not served with a stale layout.
@@ -192,15 +193,11 @@ def _form_etag(request, region_id, pk, **kwargs):
 
 def _render_pdf(assessment) -> bytes:
     """The approved revision as a PDF (printing keeps an approved form's PDF once rendered)."""
-    from assessments.output import printing
-
     return printing.render(assessment=assessment, fmt="pdf")
 
 
 def _word_renderer():
     """The 自评报告 Word writer, when the print module has one."""
-    from assessments.output import printing
-
     return getattr(printing, "render_docx", None)
 
 

@@ -12,9 +12,10 @@ import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
-from assessments.output import layouts
+from assessments.output import layouts, pdfworker, printing
 from assessments.domain import rules
 from assessments.core import selectors
 from assessments.models import Assessment, Department, Indicator
@@ -216,10 +217,6 @@ def _totals_table(caption, first, totals, grand):
 
 def render_pdf(summary: Summary) -> bytes:
     """Return the summary as a PDF through the forms' print template and renderer."""
-    from django.conf import settings
-
-    from assessments.output import pdfworker, printing
-
     layout = summary_layout(summary)
     html = printing.render_html(layout=layout)
     options = (printing.pdf_options() if hasattr(printing, "pdf_options")
@@ -236,6 +233,7 @@ RATE_FORMAT = "0.00"
 
 def render_xlsx(summary: Summary) -> bytes:
     """Return the summary as a workbook: the forms (with a 合计 row), by department, by grade."""
+    # openpyxl takes about half a second to import; only the summary's Excel download needs it.
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -273,7 +271,7 @@ def _styles(wb) -> None:
     """Register the workbook's cell styles once: a named style per kind of cell (text, amount,
     rate, count; plain or bold for the 合计 row). Setting font, border and alignment cell by cell
     hashes each object every time, which made a 10,000-row summary take 15 s."""
-    from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
+    from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side  # see render_xlsx
 
     thin = Side(style="thin", color="000000")
     for suffix, bold in (("", False), ("_total", True)):
@@ -291,6 +289,7 @@ STYLE_OF_FORMAT = {MONEY_FORMAT: "money", RATE_FORMAT: "rate", "0": "count"}
 
 
 def _sheet(ws, summary, headers, rows, total_row, *, formats, widths, merge_total, caption=""):
+    # See render_xlsx: openpyxl is loaded by the summary's Excel download only.
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from assessments.core import labels
 from assessments.core.errors import AppError
 
 
@@ -127,7 +128,5 @@ def row_label(attachment) -> str:
 
 
 def indicator_row_label(kind: str, row: int, name: str = "") -> str:
-    from assessments.core import labels
-
     label = labels.describe(f"indicators[{row}]", kind=kind)
     return f"{label}“{name}”" if name else label

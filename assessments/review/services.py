@@ -15,9 +15,8 @@ from assessments.core import records
 from assessments.core.records import Event
 from assessments.domain import interchange
 from assessments.core.errors import IllegalTransition, NotAReviewer
-from assessments.models import (
-    Assessment,
-)
+from assessments.models import Assessment, Attachment, Comment
+from assessments.review import attachments
 
 
 def review_levels(assessment):
@@ -56,8 +55,6 @@ def assessment_approve(*, assessment: Assessment, user, comment: str = "") -> As
 @transaction.atomic
 def assessment_return(*, assessment: Assessment, user, comment: str, row_comments=()) -> Assessment:
     """已提交 → 退回修改, with a comment on the whole form and any on sections or rows."""
-    from assessments.models import Comment
-
     a = records.lock(assessment)
     new_status = access.require_transition(user, a, "return")
     if not comment.strip() and not any(text.strip() for _path, text in row_comments):
@@ -106,8 +103,6 @@ REPLY_SEPARATOR = "\n"
 @transaction.atomic
 def comment_reply(*, comment, user, text: str):
     """The 填报人 answers a comment; a later answer is added below the earlier ones, never over them."""
-    from assessments.models import Comment
-
     a = records.lock(comment.assessment)
     access.require(user, a, "reply")
     comment = Comment.objects.select_for_update().get(pk=comment.pk)
@@ -126,8 +121,6 @@ def comment_reply(*, comment, user, text: str):
 @transaction.atomic
 def comment_resolve(*, comment, user):
     """The reviewer (or the comment's author) marks a comment resolved."""
-    from assessments.models import Comment
-
     a = records.lock(comment.assessment)
     comment = Comment.objects.select_for_update().get(pk=comment.pk)
     if not access.for_form(user, a).can_resolve(comment):
@@ -154,9 +147,6 @@ def attachment_add(*, assessment: Assessment, user, upload, row: int | None = No
     The type is read from the content (``attachments.inspect``); the file is stored under a
     generated name, the uploader's name kept for display. Only while the form is open.
     """
-    from assessments.review import attachments
-    from assessments.models import Attachment
-
     a = records.lock(assessment)
     access.require(user, a, "attach")
     kind = attachments.inspect(upload)
@@ -185,9 +175,6 @@ def attachment_add(*, assessment: Assessment, user, upload, row: int | None = No
 @transaction.atomic
 def attachment_delete(*, attachment, user) -> None:
     """Remove a supporting document while the form is open; the file goes when the record does."""
-    from assessments.review import attachments
-    from assessments.models import Attachment
-
     a = records.lock(attachment.assessment)
     access.require(user, a, "attach")
     item = Attachment.objects.select_for_update().get(pk=attachment.pk, assessment=a)

@@ -3,15 +3,17 @@
 Every form comes through the user's scope (``selectors.assessment_visible_or_404``), so a foreign id is
 a 404; what a user may do is ``core.access``'s answer.
 """
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
-from django.http import Http404, JsonResponse
+from django.db.models import Count, F, Min, Q
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -141,10 +143,6 @@ def _desk_charts(qs):
     still empty has no meaningful total. Execution is shown per department as how many forms are
     at or above their scheme's threshold, below it, or without a budget, with the lowest rate.
     """
-    from decimal import Decimal
-
-    from django.db.models import F, Min
-
     # The scheme's name and scale come in the same grouped query (no second query for the schemes).
     counted = (qs.filter(execution_rate__isnull=False).exclude(grade="").order_by()
                .values_list("scheme__key", "scheme__name", "scheme__grade_scale", "grade").annotate(n=Count("pk")))
@@ -203,8 +201,6 @@ def _attachable(request, pk):
 @login_required
 @require_POST
 def attachment_upload(request, pk):
-    from django.template.defaultfilters import filesizeformat
-
     assessment = _attachable(request, pk)
     anchor = "#attachments"
     # Refuse an oversized body before Django spools it to disk.
@@ -228,8 +224,6 @@ def attachment_upload(request, pk):
 
 @login_required
 def attachment_download(request, pk, attachment_pk):
-    from django.http import FileResponse
-
     assessment = selectors.assessment_visible_or_404(user=request.user, pk=pk)
     item = get_object_or_404(assessment.attachments, pk=attachment_pk)
     try:

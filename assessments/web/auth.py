@@ -2,9 +2,11 @@
 import unicodedata
 
 from axes.backends import AxesStandaloneBackend
+from axes.helpers import get_cool_off
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from assessments.core.forms import FieldMessages
@@ -58,9 +60,6 @@ class SignInThrottleBackend(AxesStandaloneBackend):
 
 def lockout_page(request, original_response=None, credentials=None):
     """Render the Chinese lockout page (429) for both sign-in pages."""
-    from axes.helpers import get_cool_off
-    from django.shortcuts import render
-
     cool_off = get_cool_off(request)
     return render(request, "registration/locked_out.html", {
         "failure_limit": settings.AXES_FAILURE_LIMIT,

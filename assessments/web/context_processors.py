@@ -11,9 +11,10 @@ import time
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from assessments.core import selectors
-from assessments.models import Assessment
+from assessments.core import access, selectors
+from assessments.models import Assessment, AssessmentEvent, Department, Membership, ReviewLevel
 
 VERSION_KEY = "attention:version"
 TIMEOUT = 24 * 3600
@@ -58,17 +59,11 @@ def invalidate_attention(**_signal):
 
 
 def _event_saved(sender, instance, created, **_signal):
-    from assessments.models import AssessmentEvent
-
     if created and instance.type != AssessmentEvent.Type.SAVED:
         invalidate_attention()
 
 
 def connect_signals():
-    from django.db.models.signals import m2m_changed, post_delete, post_save
-
-    from assessments.models import AssessmentEvent, Department, Membership, ReviewLevel
-
     post_save.connect(_event_saved, sender=AssessmentEvent, dispatch_uid="attention-event")
     post_delete.connect(invalidate_attention, sender=Assessment, dispatch_uid="attention-assessment")
     for model in (Membership, Department, ReviewLevel):
@@ -83,8 +78,6 @@ def navigation(request):
     A 填报人 with no review scope has no 审核工作台; a reviewer with no department to fill for has
     no 新建自评表 (it would dead-end at 请选择部门). Read from the scope cached for the request.
     """
-    from assessments.core import access
-
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}

@@ -11,10 +11,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from assessments.core import access, selectors
-from assessments.domain import rules
+from assessments.core import access, labels, selectors, textdiff
+from assessments.domain import interchange, rules, schemes as shipped_schemes
 from assessments.core.params import year_param
-from assessments.review import forms as review_forms, services as review_services
+from assessments.review import attachments, forms as review_forms, services as review_services
 from assessments.models import (
     Assessment,
     AssessmentEvent,
@@ -72,9 +72,6 @@ def assessment_detail(request, pk):
 def _marked_changes(assessment):
     """The changes since the last return, each named as the form prints it, with the new text and
     its insertions and deletions marked (codes such as a band shown as their printed words)."""
-    from assessments.core import labels
-    from assessments.core import textdiff
-
     out = []
     for change in review_services.changes_since_return(assessment):
         path = change["path"]
@@ -87,8 +84,6 @@ def _marked_changes(assessment):
 def _detail_sections(request, assessment, document, evaluation, perms, with_attachments=True):
     """Everything the print preview shows, for the detail page: particulars, goals, analysis, report,
     key tasks, and the 佐证材料 of the form and of each indicator row."""
-    from assessments.review import attachments
-
     field = Assessment._meta.get_field
     items = list(assessment.attachments.select_related("uploaded_by")) if with_attachments else []
     by_row = {}
@@ -164,8 +159,6 @@ def notifications(request):
 @login_required
 def assessment_revision(request, pk, event_pk):
     """Show an approved revision as it was approved, read-only, from the timeline's snapshot."""
-    from assessments.domain import interchange
-
     assessment = selectors.assessment_visible_or_404(user=request.user, pk=pk)
     event = get_object_or_404(assessment.events, pk=event_pk, type=AssessmentEvent.Type.APPROVED)
     if "snapshot" not in event.data:
@@ -175,7 +168,6 @@ def assessment_revision(request, pk, event_pk):
         raise Http404
     schemes = selectors.scheme_map()
     if "scheme" in event.data:  # the scheme as it was when this revision was approved
-        from assessments.domain import schemes as shipped_schemes
 
         schemes[document.scheme] = shipped_schemes.to_rules(event.data["scheme"])
     evaluation = rules.evaluate(document.form(), schemes[document.scheme])

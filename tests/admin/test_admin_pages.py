@@ -16,6 +16,7 @@ def admin_client(client):
     return client
 
 
+@pytest.mark.slow
 def test_every_model_has_a_working_changelist_add_and_change_page_in_chinese(admin_client, import_example):
     assessment = import_example("suzhou-department-2023")
     for model, model_admin in admin.site._registry.items():

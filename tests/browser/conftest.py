@@ -20,20 +20,3 @@ def browser_type_launch_args(browser_type_launch_args):
                  "--disable-sync", "--disable-quic", "--no-first-run"],
     }
 
-
-@pytest.fixture
-def demo(transactional_db):
-    """The demo data, on a database a previous browser test may have flushed.
-
-    Transactional tests end by emptying every table, which also removes the scoring schemes that
-    migration 0002 loaded; put them back exactly as the migration does before loading the demo.
-    """
-    from io import StringIO
-
-    from django.core.management import call_command
-
-    from assessments.models import ScoringScheme
-    from assessments.domain.schemes import load_shipped
-
-    load_shipped(ScoringScheme)
-    call_command("load_demo", stdout=StringIO())

@@ -3,20 +3,11 @@ import pytest
 from playwright.sync_api import expect
 
 from assessments.models import Assessment, Attachment
+from tests.browser.helpers import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-
-
-def sign_in(browser, base, username, password, **context):
-    page = browser.new_context(**context).new_page()
-    page.goto(f"{base}/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    expect(page.locator("h1")).to_have_text("绩效自评表")
-    return page
 
 
 def overflow(page):
@@ -29,7 +20,7 @@ def test_the_filer_uploads_evidence_and_the_reviewer_downloads_it(demo, live_ser
     base = live_server.url
     form = Assessment.objects.get(project__name="劳模慰问")
     first_row = form.indicators.order_by("order").first().name
-    filler = sign_in(browser, base, "xinzhou", "demo-xinzhou-2024")
+    filler = sign_in(browser, base, "xinzhou")
     filler.goto(f"{base}/assessments/{form.pk}/")
 
     # A program renamed to .pdf is refused by its content, with the file named.
@@ -48,7 +39,7 @@ def test_the_filer_uploads_evidence_and_the_reviewer_downloads_it(demo, live_ser
     expect(table).to_contain_text(f"绩效指标第 1 行“{first_row}”")
     assert Attachment.objects.get().row == 0
 
-    reviewer = sign_in(browser, base, "czj_reviewer", "demo-review-czj-2024")
+    reviewer = sign_in(browser, base, "czj_reviewer")
     reviewer.goto(f"{base}/assessments/{form.pk}/")
     expect(reviewer.locator("input[name=file]")).to_have_count(0)  # reviewers read, they do not upload
     row = reviewer.locator("table.list tr", has_text=first_row).first
@@ -66,7 +57,7 @@ def test_home_detail_and_desk_fit_the_window_and_the_navigation_never_breaks_a_w
                                                                                     width):
     base = live_server.url
     form = Assessment.objects.get(project__name="省级困难职工及劳模帮扶救助专项资金")
-    page = sign_in(browser, base, "czj_reviewer", "demo-review-czj-2024",
+    page = sign_in(browser, base, "czj_reviewer",
                    viewport={"width": width, "height": 844})
     for path in ("/", f"/assessments/{form.pk}/", "/review/"):
         page.goto(f"{base}{path}")

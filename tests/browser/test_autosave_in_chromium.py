@@ -11,23 +11,15 @@ from assessments.review import services as review_services
 from django.contrib.auth.models import User
 
 from assessments.models import Assessment, AssessmentEvent, Membership
+from tests.browser.helpers import fill_sign_in, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SAVED = re.compile(r"已自动保存 \d\d:\d\d:\d\d")
 
 
-def sign_in(page, base, username="xinzhou", password="demo-xinzhou-2024"):
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-
-
-def open_signed_in(browser, base, path, username="xinzhou", password="demo-xinzhou-2024"):
-    page = browser.new_context().new_page()
-    page.goto(f"{base}/")
-    sign_in(page, base, username, password)
-    expect(page.locator("h1")).to_have_text("绩效自评表")
+def open_signed_in(browser, base, path, username="xinzhou"):
+    page = sign_in(browser, base, username)
     page.goto(f"{base}{path}")
     return page
 
@@ -91,7 +83,7 @@ def test_after_the_session_expired_typing_then_saving_then_signing_in_loses_noth
     page.click("button[value=stay]")  # 保存: the sign-in page, with what was typed kept
     expect(page.locator("h1")).to_have_text("登录")
     expect(page.locator("main")).to_contain_text("您刚才填写的内容已保留")
-    sign_in(page, live_server.url)
+    fill_sign_in(page)
     expect(page.locator("h2")).to_have_text("年度总体目标")
     expect(page.locator("main")).to_contain_text("已在重新登录后保存")
     expect(page.locator("textarea[name=goal_expected]")).to_have_value("会话过期后填写的目标")
@@ -109,7 +101,7 @@ def test_after_the_session_expired_signing_in_in_a_new_tab_saves_the_page_in_pla
     expect(status).to_contain_text("登录已过期")
     with page.expect_popup() as popup:
         status.get_by_role("button", name="重新登录").click()
-    sign_in(popup.value, live_server.url)
+    fill_sign_in(popup.value)
     expect(status).to_have_text(SAVED)  # the sign-in tab told the page, which saved at once
     assert kunnan().goal_expected == "在原页面保存"
     # Saved: leaving raises no warning.
@@ -128,7 +120,7 @@ def test_values_left_in_the_browser_by_a_failed_save_come_back_and_are_saved(dem
     expect(page.locator("#autosave")).to_contain_text("登录已过期")
     page.goto(f"{live_server.url}/assessments/{assessment.pk}/edit/goals/")  # e.g. the browser restarted
     assert warnings == ["beforeunload"]  # a failed save warns on leaving
-    sign_in(page, live_server.url)
+    fill_sign_in(page)
     expect(page.locator("textarea[name=goal_achieved]")).to_have_value("只在本机的内容")
     expect(page.locator("#autosave")).to_have_text(SAVED)
     assert kunnan().goal_achieved == "只在本机的内容"

@@ -4,18 +4,9 @@ import pytest
 from playwright.sync_api import expect
 
 from assessments.models import Assessment
+from tests.browser.helpers import sign_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-
-
-def sign_in(page, base, username, password):
-    page.goto(f"{base}/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    expect(page.locator("h1")).to_have_text("绩效自评表")
 
 
 def fill_row(row, values):
@@ -27,7 +18,7 @@ def test_build_the_xinzhou_table_leave_and_continue(demo, live_server, browser):
     base = live_server.url
     context = browser.new_context()
     page = context.new_page()
-    sign_in(page, base, "xinzhou", "demo-xinzhou-2024")
+    sign_in_page(page, base, "xinzhou")
     page.click("text=新建自评表")
     page.select_option("select[name=kind]", "project_self_assessment")
     page.fill("input[name=year]", "2024")
@@ -61,7 +52,7 @@ def test_build_the_xinzhou_table_leave_and_continue(demo, live_server, browser):
 
     context = browser.new_context()
     page = context.new_page()
-    sign_in(page, base, "xinzhou", "demo-xinzhou-2024")
+    sign_in_page(page, base, "xinzhou")
     row = page.locator("tr", has_text="困难职工帮扶").filter(has_text="2024")
     row.get_by_role("link", name="填报", exact=True).click()
     expect(page.locator("h2")).to_have_text("绩效指标")

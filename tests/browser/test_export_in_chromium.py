@@ -4,8 +4,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
-
-from tests.browser.test_review_in_chromium import sign_in
+from tests.browser.helpers import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -14,7 +13,7 @@ def test_the_progress_bar_reaches_the_end_when_the_worker_has_printed_and_the_do
                                                                                   settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     base = live_server.url
-    reviewer = sign_in(browser, base, "czj_reviewer", "demo-review-czj-2024")
+    reviewer = sign_in(browser, base, "czj_reviewer")
     reviewer.click("text=批量导出")
     reviewer.select_option("select[name=year]", "2023")
     reviewer.check("input[name=format][value=zip]")

@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 from assessments.entry import services as entry_services
 from assessments.review import services as review_services
 from assessments.models import Assessment, Department
+from tests.browser.helpers import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -13,16 +14,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 BLOCK = ("产出指标\t数量指标\t帮扶人数\t≥50人\r\n"
          "产出指标\t质量指标\t发放对象符合要求\t100%\r\n"
          "效益指标\t社会效益指标\t\"职工\"\"满意\"\"程度\"\t满意\r\n")
-
-
-def sign_in(browser, base, username, password, **context):
-    page = browser.new_context(**context).new_page()
-    page.goto(f"{base}/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    expect(page.locator("h1")).to_have_text("绩效自评表")
-    return page
 
 
 def new_project_form(name):
@@ -49,7 +40,7 @@ def data_rows(page):
 
 def test_a_block_pasted_from_excel_fills_the_cells_from_the_focused_one_and_adds_rows(demo, live_server, browser):
     form = new_project_form("职工书屋建设")
-    page = sign_in(browser, live_server.url, "xinzhou", "demo-xinzhou-2024", viewport={"width": 1366, "height": 800})
+    page = sign_in(browser, live_server.url, "xinzhou", viewport={"width": 1366, "height": 800})
     page.goto(f"{live_server.url}/assessments/{form.pk}/edit/indicators/")
     page.click("#add-row")
     paste(page, "#rows tbody tr[data-row] [name=level1]", BLOCK)
@@ -82,7 +73,7 @@ def test_a_block_pasted_from_excel_fills_the_cells_from_the_focused_one_and_adds
 
 def test_keyboard_only_entry_moves_between_cells_and_enter_never_submits(demo, live_server, browser):
     form = new_project_form("困难职工慰问")
-    page = sign_in(browser, live_server.url, "xinzhou", "demo-xinzhou-2024")
+    page = sign_in(browser, live_server.url, "xinzhou")
     url = f"{live_server.url}/assessments/{form.pk}/edit/indicators/"
     page.goto(url)
     page.click("#add-row")
@@ -122,7 +113,7 @@ def test_keyboard_only_entry_moves_between_cells_and_enter_never_submits(demo, l
 
 def test_delete_a_row_and_undo(demo, live_server, browser):
     form = new_project_form("工会干部培训")
-    page = sign_in(browser, live_server.url, "xinzhou", "demo-xinzhou-2024")
+    page = sign_in(browser, live_server.url, "xinzhou")
     page.goto(f"{live_server.url}/assessments/{form.pk}/edit/indicators/")
     page.click("#add-row")
     paste(page, "#rows tbody tr[data-row] [name=level1]", BLOCK)
@@ -155,7 +146,7 @@ def test_a_returned_form_opens_on_its_comments_and_the_commented_row(demo, live_
     review_services.assessment_return(assessment=Assessment.objects.get(pk=assessment.pk),
                                user=User.objects.get(username="czj_reviewer"), comment="请核实人数",
                                row_comments=[("indicators[1]", "请写明发放对象核查方式")])
-    page = sign_in(browser, live_server.url, "xinzhou", "demo-xinzhou-2024")
+    page = sign_in(browser, live_server.url, "xinzhou")
     page.goto(f"{live_server.url}/assessments/{assessment.pk}/edit/")
     panel = page.locator("#open-comments")
     expect(panel).to_contain_text("审核意见（2 条待处理）")
@@ -186,7 +177,7 @@ def test_a_returned_form_opens_on_its_comments_and_the_commented_row(demo, live_
 
 def test_report_paste_from_word_keeps_paragraphs_and_drops_hidden_characters(demo, live_server, browser):
     assessment = Assessment.objects.get(department__name="苏州市总工会", kind="department_self_assessment")
-    page = sign_in(browser, live_server.url, "suzhou", "demo-suzhou-2024",
+    page = sign_in(browser, live_server.url, "suzhou",
                    permissions=["clipboard-read", "clipboard-write"])
     page.goto(f"{live_server.url}/assessments/{assessment.pk}/edit/report/")
     text_area = page.locator("#rows [name=text]").first

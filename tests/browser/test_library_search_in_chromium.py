@@ -3,7 +3,7 @@ import pytest
 from playwright.sync_api import expect
 
 from assessments.models import Assessment
-from tests.browser.test_review_in_chromium import sign_in
+from tests.browser.helpers import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -11,7 +11,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_typing_in_the_library_search_narrows_the_list_and_picking_adds_the_row(demo, live_server, browser):
     base = live_server.url
     department_form = Assessment.objects.get(department__name="苏州市总工会")
-    page = sign_in(browser, base, "suzhou", "demo-suzhou-2024")
+    page = sign_in(browser, base, "suzhou")
     page.goto(f"{base}/assessments/{department_form.pk}/edit/indicators/")
     rows_before = page.locator("#rows tbody tr").count()
     total = page.locator("#library option:not([hidden])").count()

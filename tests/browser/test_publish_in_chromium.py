@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from assessments.models import Assessment, Region
-from tests.browser.test_review_in_chromium import sign_in
+from tests.browser.helpers import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -22,7 +22,7 @@ def shot(page, name):
 def test_publish_then_a_visitor_finds_it_and_opens_the_pdf(demo, live_server, browser):
     base = live_server.url
     form = Assessment.objects.get(project__name="专项业务培训费", fiscal_year__year=2023)
-    reviewer = sign_in(browser, base, "czj_reviewer", "demo-review-czj-2024")
+    reviewer = sign_in(browser, base, "czj_reviewer")
     reviewer.goto(f"{base}/assessments/{form.pk}/")
     reviewer.click("text=在信息公开页面公开")
     expect(reviewer.locator(".success")).to_have_text("已在信息公开页面公开。")
@@ -50,7 +50,7 @@ def test_publish_then_a_visitor_finds_it_and_opens_the_pdf(demo, live_server, br
 
 def test_the_bureau_builds_the_years_summary(demo, live_server, browser):
     base = live_server.url
-    reviewer = sign_in(browser, base, "czj_reviewer", "demo-review-czj-2024")
+    reviewer = sign_in(browser, base, "czj_reviewer")
     reviewer.click("text=汇总表")
     reviewer.select_option("select[name=year]", "2023")
     reviewer.click("text=生成")

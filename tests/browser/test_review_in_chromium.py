@@ -3,29 +3,20 @@ import pytest
 from playwright.sync_api import expect
 
 from assessments.models import Assessment
+from tests.browser.helpers import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(browser, base, username, password):
-    page = browser.new_context().new_page()
-    page.goto(f"{base}/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    expect(page.locator("h1")).to_have_text("绩效自评表")
-    return page
 
 
 def test_submit_return_on_a_row_fix_resubmit_see_the_difference_and_approve(demo, live_server, browser):
     base = live_server.url
     assessment = Assessment.objects.get(project__name="劳模慰问")
-    filler = sign_in(browser, base, "xinzhou", "demo-xinzhou-2024")
+    filler = sign_in(browser, base, "xinzhou")
     filler.goto(f"{base}/assessments/{assessment.pk}/edit/preview/")
     filler.click("button[value=submit]")
     expect(filler.locator(".success")).to_have_text("已提交。")
 
-    reviewer = sign_in(browser, base, "czj_reviewer", "demo-review-czj-2024")
+    reviewer = sign_in(browser, base, "czj_reviewer")
     reviewer.click("text=审核工作台")
     reviewer.locator("#waiting").get_by_role("link", name="劳模慰问", exact=False).click()
     reviewer.fill('textarea[name="comment:indicators[0]"]', "慰问人数请按实际填写")

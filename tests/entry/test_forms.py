@@ -16,18 +16,12 @@ from assessments.core import selectors
 from assessments.domain import interchange
 from assessments.models import Assessment, Department, DepartmentBaseData
 from tests.conftest import EXAMPLES
-from tests.helpers import signed_in
-from tests.web.test_excel_import import upload, workbook
-from tests.web.test_wizard import new_project, step_url
+from tests.entry.test_excel_import import upload, workbook
+from tests.entry.test_wizard import new_project, step_url
 
 pytestmark = pytest.mark.django_db
 
 HEADER = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "定性档次", "得分比例"]
-
-
-@pytest.fixture
-def filler(demo):
-    return signed_in("xinzhou", "demo-xinzhou-2024")
 
 
 @pytest.fixture
@@ -171,8 +165,7 @@ def test_a_wizard_field_step_is_drawn_by_crispy_with_the_ids_the_scripts_use(fil
     assert category.startswith("<select") and 'id="input-category"' in category
 
 
-def test_review_actions_are_drawn_by_crispy_and_still_work(demo, filler):
-    reviewer = signed_in("czj_reviewer", "demo-review-czj-2024")
+def test_review_actions_are_drawn_by_crispy_and_still_work(filler, reviewer):
     form = Assessment.objects.get(project__name="困难职工帮扶")
     filler.post(reverse("assessment_step", args=[form.pk, "analysis"]),
                 {"deviation_reasons": "帮扶资金按计划拨付。", "improvements": form.improvements, "action": "stay"})

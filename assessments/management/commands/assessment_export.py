@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from assessments.core import selectors
 from assessments.models import Assessment
+from assessments.output import printing
 
 
 class Command(BaseCommand):
@@ -52,10 +53,6 @@ class Command(BaseCommand):
             self.stdout.write(text, ending="")
 
     def write_binary(self, assessment: Assessment, fmt, output):
-        try:
-            from assessments.output import printing
-        except ImportError as exc:  # the printable output lands with the PDF/Excel issue
-            raise CommandError(f"{fmt} 导出尚不可用：{exc}") from exc
         content = printing.render(assessment=assessment, fmt=fmt)
         with open(output, "wb") as handle:
             handle.write(content)

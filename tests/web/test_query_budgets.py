@@ -1,0 +1,111 @@
+"""Query budgets: every list, wizard and review page costs the same number of queries however
+many forms, rows, events and comments there are (a province holds 10,000 forms)."""
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from assessments.domain import interchange
+from assessments.core import selectors
+from assessments.entry import services as entry_services
+from assessments.exchange import services as exchange_services
+from assessments.core import formsteps
+from assessments.entry import wizard
+from assessments.models import Assessment, Comment, Department, ReviewLevel
+from tests.helpers import signed_in
+
+pytestmark = pytest.mark.django_db
+
+# The pinned budgets (queries per page). A page that needs more has grown a query per row.
+# The 通知 count is cached per user (assessments/web/context_processors.py): only a user's first page
+# after a change pays for it (here each role's "home").
+BUDGETS = {
+    "home": 13, "notifications": 7, "exports": 9, "desk": 16, "detail": 16, "print": 12,  # detail: +1 for its 佐证材料
+    "import": 9, "base_data": 6, "step:basic": 10, "step:budget": 10, "step:goals": 10,
+    "step:indicators": 10, "step:analysis": 10, "step:preview": 10,
+}
+
+
+def pages(form):
+    urls = {
+        "home": reverse("home"), "notifications": reverse("notifications"), "exports": reverse("batch_exports"),
+        "desk": reverse("review_desk"), "detail": reverse("assessment_detail", args=[form.pk]),
+        "print": reverse("assessment_print_preview", args=[form.pk]),
+        "import": reverse("indicators_import", args=[form.pk]),
+        "base_data": reverse("base_data_edit", args=[form.department_id, form.fiscal_year.year]),
+    }
+    for step in formsteps.steps_for(form):
+        urls[f"step:{step.key}"] = reverse("assessment_step", args=[form.pk, step.key])
+    return urls
+
+
+def measure(client, urls, names):
+    counts = {}
+    for name in names:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(urls[name]).status_code == 200, name
+        counts[name] = len(queries)
+    return counts
+
+
+def grow(form, copies):
+    """Many more forms in the department (some submitted, one under a review chain), and many more
+    rows, saves and comments on the measured form."""
+    User = get_user_model()
+    filler, reviewer = User.objects.get(username="xinzhou"), User.objects.get(username="czj_reviewer")
+    document = selectors.assessment_document(assessment=form)
+    for i in range(copies):
+        document.project = interchange.ProjectInfo(name=f"复制项目{i}")
+        copy = exchange_services.assessment_import(document=document)
+        if i % 2:
+            Assessment.objects.filter(pk=copy.pk).update(status=Assessment.Status.SUBMITTED)
+    level = ReviewLevel.objects.create(department=Department.objects.get(name="石家庄市人民会堂"), order=0, name="主管部门")
+    level.reviewers.add(reviewer)
+    step = formsteps.step_by_key(form, "indicators")
+    raw = wizard.current_raw(form, step)["rows"] * 20
+    for _ in range(5):
+        form = Assessment.objects.get(pk=form.pk)
+        entry_services.assessment_save_step(assessment=form, user=filler, step=step,
+                                      data=wizard.read_step(step, wizard.as_post(step, {"rows": raw})))
+    for i in range(8):
+        Comment.objects.create(assessment=form, path=f"indicators[{i}]", text="请补充说明", author=reviewer)
+    return Assessment.objects.get(pk=form.pk)
+
+
+@pytest.mark.slow
+def test_every_page_costs_the_same_queries_with_many_more_forms_rows_events_and_comments(demo):
+    form = Assessment.objects.get(project__name="困难职工帮扶")
+    filler = signed_in("xinzhou")
+    reviewer = signed_in("czj_reviewer")
+    urls = pages(form)
+    filler_pages = [n for n in urls if n != "desk"]
+    reviewer_pages = ["home", "notifications", "exports", "desk", "detail", "print"]
+    small = {"filler": measure(filler, urls, filler_pages), "reviewer": measure(reviewer, urls, reviewer_pages)}
+    assert form.indicators.count() == 3
+
+    form = grow(form, copies=30)
+    assert form.indicators.count() == 60 and form.events.count() > 5
+    large = {"filler": measure(filler, urls, filler_pages), "reviewer": measure(reviewer, urls, reviewer_pages)}
+    print("queries per page (small → large):", small, large)
+    assert large == small
+    for role in large.values():
+        for name, count in role.items():
+            assert count <= BUDGETS[name], (name, count)
+
+
+def test_the_health_check_touches_no_database(client):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/healthz")
+    assert response.status_code == 200 and response.content == b"ok" and len(queries) == 0
+
+
+def test_the_benchmarks_trivial_view_needs_a_session_and_costs_only_the_session_and_the_user(demo):
+    """/ping is the floor bench/bench_pages.py compares every page with."""
+    from django.test import Client
+
+    assert Client().get("/ping").status_code == 302  # signed in only
+    filler = signed_in("xinzhou")
+    with CaptureQueriesContext(connection) as queries:
+        response = filler.get("/ping")
+    assert response.status_code == 200 and response.content == b"xinzhou" and len(queries) == 2
