@@ -1,5 +1,6 @@
-"""Reading a posted wizard step (through its Django form, entry/forms.py) into a ``StepInput`` that keeps the raw text, so a value that cannot be
-stored yet (text in an amount) is shown back, not lost; and putting it into the form's document.
+"""Reading a posted wizard step (through its Django form, entry/forms.py) into a ``StepInput`` that
+keeps the raw text, so a value that cannot be stored yet (text in an amount) is shown back, not
+lost; and putting it into the form's document.
 
 The steps themselves are data in ``core.formsteps``. They are the app's own rather than
 django-formtools' WizardView, which keeps its state in the session and starts over on a GET —
