@@ -447,7 +447,9 @@ class IndicatorWorkbookForm(forms.Form):
     ``request.FILES`` makes Django spool it to disk.
     """
 
-    file = forms.FileField(required=False)
+    # Any upload is passed on as it came: what makes it a workbook (and the message when it is not,
+    # an empty file included) is excel_import's to say.
+    file = forms.Field(required=False, widget=forms.FileInput)
     mode = forms.CharField(required=False)
 
     def __init__(self, *args, too_large=False, **kwargs):

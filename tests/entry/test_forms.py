@@ -208,3 +208,11 @@ def test_a_wrong_password_is_said_once_in_chinese_and_the_user_name_stays(db):
     page = Client().post(reverse("login"), {"username": "huitang", "password": "wrong"}).content.decode()
     assert page.count("用户名或密码不正确，请重新输入。") == 1
     assert 'value="huitang"' in input_tag(page, "username")
+
+
+def test_an_empty_upload_is_named_and_refused_like_any_file_that_is_not_a_workbook(filler, draft):
+    response = upload(filler, draft, b"", name="空.xlsx")
+    refused = re.search(r'<p class="error" id="refused">(.*?)</p>', response.content.decode()).group(1)
+    assert response.status_code == 400 and refused == "“空.xlsx”不是有效的 .xlsx 文件（文件内容不是 Excel 工作簿）。"
+    response = filler.post(reverse("indicators_import", args=[draft.pk]), {"mode": "replace"})
+    assert "请选择要导入的 Excel 文件（.xlsx）。" in response.content.decode() and response.status_code == 400
