@@ -216,3 +216,17 @@ def test_an_empty_upload_is_named_and_refused_like_any_file_that_is_not_a_workbo
     assert response.status_code == 400 and refused == "“空.xlsx”不是有效的 .xlsx 文件（文件内容不是 Excel 工作簿）。"
     response = filler.post(reverse("indicators_import", args=[draft.pk]), {"mode": "replace"})
     assert "请选择要导入的 Excel 文件（.xlsx）。" in response.content.decode() and response.status_code == 400
+
+
+def test_a_rule_about_a_field_is_shown_at_that_field_of_the_crispy_step(filler):
+    # Half the budget spent: the rules ask why (RULES §2), at 偏差分析's first field.
+    assessment = new_project(filler, name="职工书屋建设")
+    filler.post(step_url(assessment, "budget"), {"line": ["total"], "name": [""], "initial": ["100"],
+                                                 "adjusted": ["100"], "executed": ["50"], "action": "stay"})
+    filler.post(step_url(assessment, "analysis"), {"deviation_reasons": "", "improvements": "加强预算执行监控",
+                                                   "action": "stay"})
+    page = filler.get(step_url(assessment, "analysis")).content.decode()
+    box = page.split('id="field-deviation_reasons"')[1].split('id="field-improvements"')[0]
+    assert field_error(page, "deviation_reasons")  # the rules' message, not a reading error
+    assert 'aria-describedby="err-deviation_reasons"' in box
+    assert field_error(page, "improvements") is None and "加强预算执行监控" in page
