@@ -30,6 +30,7 @@ from assessments.core.formsteps import OUTLINE_TITLES, Column, Step
 from assessments.core.forms import FieldMessages
 from assessments.core.params import int_param, year_param
 from assessments.domain import interchange, rules, typed
+from assessments.domain.rows import is_empty as row_is_empty
 from assessments.models import Assessment, DepartmentBaseData
 
 
@@ -311,16 +312,20 @@ def _getlist(post, name):
     return [] if value is None else [value]
 
 
-def posted_rows(step: Step, post) -> list[dict]:
-    """Return the grid's posted columns as rows of texts, without rows added and never filled."""
+def posted_rows(step: Step, post) -> tuple[list[dict], list[int | None]]:
+    """Return the filled rows posted on a row step, as text, and for each posted row (in page order)
+    its index among them, or None for a row left empty (``domain/rows.py``, the one rule)."""
     lists = {col.name: [typed.clean_text(v) for v in _getlist(post, col.name)] for col in step.columns}
     count = max((len(v) for v in lists.values()), default=0)
-    rows = []
+    filled, positions = [], []
     for i in range(count):
         raw = {name: (values[i] if i < len(values) else "") for name, values in lists.items()}
-        if any(v.strip() for k, v in raw.items() if k not in ("line", "band")):  # a 资金行/档次 alone is not a row
-            rows.append(raw)
-    return rows
+        if row_is_empty(raw):
+            positions.append(None)  # an empty row added and never filled
+        else:
+            positions.append(len(filled))
+            filled.append(raw)
+    return filled, positions
 
 
 def row_fields(step: Step) -> dict:
@@ -346,7 +351,7 @@ def read_step(step: Step, post) -> StepInput:
     """
     if not step.is_rows:
         return StepForm(step, data=post).step_input()
-    raw_rows = posted_rows(step, post)
+    raw_rows = posted_rows(step, post)[0]
     formset = rows_formset(step, raw_rows)
     formset.is_valid()
     result = StepInput(raw={"rows": raw_rows})

@@ -14,12 +14,13 @@ from django.utils.datastructures import MultiValueDict
 
 from assessments.core.formsteps import Step
 from assessments.core.selectors import assessment_document
-from assessments.domain import interchange, rules
+from assessments.domain import figures, interchange
 from assessments.entry import forms
-from assessments.entry.forms import StepInput
+from assessments.entry.forms import StepInput, posted_rows
 from assessments.models import Assessment
 
-__all__ = ["StepInput", "read_step", "apply_to_document", "as_text", "saved_raw", "current_raw", "as_post"]
+__all__ = ["StepInput", "posted_rows", "read_step", "apply_to_document", "as_text", "saved_raw", "current_raw",
+           "as_post"]
 
 
 def read_step(step: Step, post) -> StepInput:
@@ -46,7 +47,7 @@ def as_text(value):
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        return rules.format_decimal(value)
+        return figures.plain(value)
     return str(value)
 
 
