@@ -17,7 +17,7 @@ class SignInForm(FieldMessages, AuthenticationForm):
 
     error_messages = {
         **AuthenticationForm.error_messages,
-        # One message for both: saying which was wrong would tell a stranger which user names exist.
+        # A wrong user name and a wrong password get the same message: a stranger learns no user names.
         "invalid_login": _("用户名或密码不正确，请重新输入。"),
         "inactive": _("此账号已停用，请联系管理员。"),
     }
