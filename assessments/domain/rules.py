@@ -155,8 +155,9 @@ _PREFIXES = (
     ("不超过", LE), ("不高于", LE), ("不大于", LE), ("不多于", LE), ("至多", LE), ("<", LE),
     ("小于", LE), ("低于", LE), ("==", EQ), ("=", EQ), ("等于", EQ), ("达到", EQ),
 )
+# Longer endings first: "以上" would otherwise take 50人或以上 and leave "人或" as the unit.
 _SUFFIXES = (
-    ("及以上", GE), ("以上", GE), ("或以上", GE), ("及以下", LE), ("以下", LE), ("或以下", LE),
+    ("及以上", GE), ("或以上", GE), ("以上", GE), ("及以下", LE), ("或以下", LE), ("以下", LE),
     ("以内", LE),
 )
 _SUFFIX_ENDINGS = tuple(suffix for suffix, _ in _SUFFIXES)
