@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from assessments.core import access
-from assessments.domain import interchange, rules
+from assessments.domain import figures, interchange, rules
 from assessments.core.errors import AccessDenied, AppError
 from assessments.models import (
     Assessment,
@@ -81,10 +81,10 @@ def assessment_recompute(*, assessment: Assessment, fresh: Assessment | None = N
         fresh = assessment_queryset().get(pk=assessment.pk)
     form = assessment_document(assessment=fresh).form()
     evaluation = rules.evaluate(form, fresh.rules_scheme())
-    figures, missed = cached_figures(form, evaluation)
-    for name, value in figures.items():
+    cached, missed = cached_figures(form, evaluation)
+    for name, value in cached.items():
         setattr(assessment, name, value)
-    Assessment.objects.filter(pk=assessment.pk).update(**figures)
+    Assessment.objects.filter(pk=assessment.pk).update(**cached)
     rows = list(fresh.indicators.all())
     if len(rows) == len(evaluation.indicators):
         # Only the flags that change are written (the rows were just read under the write's lock).
@@ -127,17 +127,8 @@ def write_rows(*, assessment: Assessment, document: interchange.Document) -> Non
                    adjustment=row.adjustment, adjusted=row.adjusted, executed=row.executed, half_year=row.half_year)
         for i, row in enumerate(document.budget)
     ])
-    indicators = []
-    for i, row in enumerate(document.indicators):
-        indicator = Indicator(
-            assessment=assessment, order=i, level1=row.level1, level2=row.level2, name=row.name,
-            target_text=row.target, actual_text=row.actual, half_year_target=row.half_year_target,
-            weight=row.weight, band=row.band, share=row.share, manual_score=row.score, source=row.source,
-            reason=row.reason, key_work=row.key_work, project_name=row.project_name,
-        )
-        indicator.store_parsed()
-        indicators.append(indicator)
-    Indicator.objects.bulk_create(indicators)
+    Indicator.objects.bulk_create([Indicator.from_rules(row, assessment=assessment, order=i)
+                                   for i, row in enumerate(document.indicators)])
     KeyTask.objects.bulk_create([
         KeyTask(assessment=assessment, order=i, duty=t.duty, task=t.task, result=t.result)
         for i, t in enumerate(document.key_tasks)
@@ -157,7 +148,7 @@ PROJECT_FIELDS = Assessment.PROJECT_FIELDS
 
 
 def plain(value):
-    return None if value is None else rules.format_decimal(value) if hasattr(value, "as_tuple") else value
+    return None if value is None else figures.plain(value) if hasattr(value, "as_tuple") else value
 
 
 def version_filter():

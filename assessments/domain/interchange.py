@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 import re
 
-from assessments.domain import rules
-from assessments.domain.rules import Issue, NumberError, format2, format_decimal
+from assessments.domain import figures, rules, typed
+from assessments.domain.rules import Issue
 
 FORMAT = "assessment/1"
 KINDS = {
@@ -139,9 +139,12 @@ class _Reader:
             return ""
         if required and not value.strip():
             self.error(full, f"{label or key}不能为空")
-        if max_length is not None and len(value.strip()) > max_length:
-            self.error(full, f"{label or key}不能超过 {max_length} 个字（现有 {len(value.strip())} 个）")
-            return ""
+        if max_length is not None:
+            try:
+                typed.length(value, label=label or key, max_length=max_length)
+            except typed.InputError as exc:
+                self.error(full, str(exc))
+                return ""
         return value
 
     def number(self, data, key, path, *, label, required=False, allow_negative=False, max_places=6):
@@ -152,19 +155,17 @@ class _Reader:
                 self.error(full, f"{label}未填写")
             return None
         try:
-            number = rules.parse_decimal(value, max_places=max_places, allow_negative=allow_negative)
-            check_magnitude(number, max_places)
-            return number
-        except NumberError as exc:
-            self.error(full, f"{label}{exc}")
+            return typed.decimal(value, label=label, places=max_places, negative=allow_negative)
+        except typed.InputError as exc:
+            self.error(full, str(exc))
             return None
 
     def share(self, data, path):
-        value = self.number(data, "share", path, label="得分比例", max_places=2)
-        if value is not None and value > 100:
-            self.error(f"{path}.share", "得分比例应在 0 到 100 之间")
+        try:
+            return typed.share(data.get("share"))
+        except typed.InputError as exc:
+            self.error(f"{path}.share", str(exc))
             return None
-        return value
 
     def choice(self, data, key, path, choices, *, label):
         value = self.text(data, key, path, label=label)
@@ -174,17 +175,9 @@ class _Reader:
         return value
 
 
-# What the database columns hold (models.py); checked here so that a too-long name or an absurd
-# amount is a message at its field, not a database error (PostgreSQL refuses, SQLite would not).
+# What the database columns hold (models.py); checked here so that a too-long name is a message at
+# its field, not a database error (PostgreSQL refuses, SQLite would not). Numbers: typed.check_magnitude.
 SHORT, NAME = 50, 200
-MAX_INTEGER_DIGITS = {2: 4, 6: 14}  # decimal places → integer digits: scores numeric(6,2), money numeric(20,6)
-
-
-def check_magnitude(number, places):
-    """Raise NumberError when ``number`` does not fit the column for figures with ``places`` decimals."""
-    digits = MAX_INTEGER_DIGITS.get(places)
-    if digits is not None and abs(number) >= Decimal(10) ** digits:
-        raise NumberError(f"过大（应小于 {Decimal(10) ** digits:,}）")
 
 
 def parse_document(data, *, schemes) -> tuple[Document | None, list[Issue]]:
@@ -365,16 +358,16 @@ def document_to_json(doc: Document) -> dict:
         item = {"line": row.line}
         _put(item, "name", row.name)
         for key in ("initial", "adjustment", "adjusted", "executed", "half_year"):
-            _put(item, key, format_decimal(getattr(row, key)))
+            _put(item, key, figures.plain(getattr(row, key)))
         out["budget"].append(item)
     out["indicators"] = []
     for row in doc.indicators:
         item = {"level1": row.level1, "level2": row.level2, "name": row.name, "target": row.target,
                 "actual": row.actual}
-        _put(item, "weight", format_decimal(row.weight))
+        _put(item, "weight", figures.plain(row.weight))
         _put(item, "band", row.band)
-        _put(item, "share", format_decimal(row.share))
-        _put(item, "score", format_decimal(row.score))
+        _put(item, "share", figures.plain(row.share))
+        _put(item, "score", figures.plain(row.score))
         _put(item, "source", row.source)
         _put(item, "reason", row.reason)
         _put(item, "half_year_target", row.half_year_target)
@@ -387,11 +380,11 @@ def document_to_json(doc: Document) -> dict:
         out["report"] = dict(doc.report)
     if doc.components:
         out["component_scores"] = [
-            {"name": c.name, "weight": format_decimal(c.weight), "score": format_decimal(c.score)}
+            {"name": c.name, "weight": figures.plain(c.weight), "score": figures.plain(c.score)}
             for c in doc.components
         ]
     if doc.entered_total is not None:
-        out["entered_total"] = format_decimal(doc.entered_total)
+        out["entered_total"] = figures.plain(doc.entered_total)
     if doc.analysis:
         out["analysis"] = dict(doc.analysis)
     return out
@@ -402,22 +395,22 @@ def computed_to_json(evaluation: rules.Evaluation) -> dict:
     e = evaluation
     return {
         "execution": {
-            "rate": format2(e.execution_rate),
-            "weight": format_decimal(e.execution_weight),
-            "score": format2(e.execution_score),
+            "rate": figures.two(e.execution_rate),
+            "weight": figures.plain(e.execution_weight),
+            "score": figures.two(e.execution_score),
         },
-        "budget": [{"line": b.line, "rate": format2(b.rate)} for b in e.budget],
+        "budget": [{"line": b.line, "rate": figures.two(b.rate)} for b in e.budget],
         "indicators": [
-            {"score": format2(i.score), "deviation": i.deviation, "reason_required": i.reason_required}
+            {"score": figures.two(i.score), "deviation": i.deviation, "reason_required": i.reason_required}
             for i in e.indicators
         ],
         "components": [
-            {"name": c.name, "weight": format_decimal(c.weight), "score": format2(c.score),
+            {"name": c.name, "weight": figures.plain(c.weight), "score": figures.two(c.score),
              "rate": None if c.rate is None else format(c.rate, "f"), "grade": c.grade}
             for c in e.components
         ],
-        "total": format2(e.total),
-        "entered_total": format2(e.entered_total),
+        "total": figures.two(e.total),
+        "entered_total": figures.two(e.entered_total),
         "grade": e.grade,
         "problems": [{"path": p.path, "message": p.message} for p in e.problems],
         "warnings": [{"path": w.path, "message": w.message} for w in e.warnings],

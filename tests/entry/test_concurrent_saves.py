@@ -130,7 +130,7 @@ def test_twenty_simultaneous_saves_on_sqlite_all_succeed(sqlite_server):
 @pytest.mark.django_db(transaction=True)
 def test_twenty_simultaneous_saves_of_one_version_end_in_success_or_the_conflict_page(live_server):
     if connection.vendor == "sqlite":
-        pytest.skip("the test server shares one in-memory SQLite connection; see the test above")
+        pytest.skip("on SQLite, concurrent saves are the gunicorn test above (with the production SQLite settings)")
     from io import StringIO
 
     from django.core.management import call_command

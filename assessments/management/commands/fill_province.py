@@ -34,7 +34,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Count
 
-from assessments.domain import interchange, library, rules
+from assessments.domain import figures, interchange, library, rules
 from assessments.core import selectors
 from assessments.core import records
 from assessments.models import (
@@ -421,7 +421,7 @@ class Command(BaseCommand):
         if unit == "%" and value <= 100:
             actual = min(actual, Decimal(100))
         actual = actual.quantize(Decimal("0.1") if unit == "%" else Decimal(1))
-        return f"{rules.format_decimal(actual)}{unit}"
+        return f"{figures.plain(actual)}{unit}"
 
     def _evaluate(self, a):
         """The cached figures by the app's own path; a form past the draft stage has no problems left."""
@@ -443,8 +443,8 @@ class Command(BaseCommand):
                 row.reason = REASON if row.actual_text != row.target_text else ""
             evaluation = rules.evaluate(selectors.assessment_document(assessment=a).form(), scheme)
         # The figures and each row's 未完成 flag as the services cache them on every write.
-        figures, missed = records.cached_figures(selectors.assessment_document(assessment=a).form(), evaluation)
-        for name, value in figures.items():
+        cached, missed = records.cached_figures(selectors.assessment_document(assessment=a).form(), evaluation)
+        for name, value in cached.items():
             setattr(a, name, value)
         for row, flag in zip(a._prefetched_objects_cache["indicators"]._result_cache, missed):
             row.missed = flag
