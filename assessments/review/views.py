@@ -123,7 +123,7 @@ def review_desk(request):
 
 
 def _desk_figures(user, filters, qs):
-    """The desk's counts, waiting list and charts: three scans of the scope (10,000 forms for a
+    """The desk's counts, waiting list and charts: two scans of the scope (10,000 forms for a
     finance bureau), kept in the cache per user and filter while no form is written and no status
     or scope changes.
 
