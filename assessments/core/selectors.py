@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, prefetch_related_objects
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from assessments.core import access
@@ -203,9 +204,8 @@ def assessment_visible_or_404(*, user, pk, with_rows=True) -> Assessment:
 
     ``with_rows=False`` leaves its five row tables unread (``with_live_rows`` reads them when needed).
     """
-    found = assessment_queryset() if with_rows else Assessment.objects.select_related(
-        "fiscal_year", "department", "project", "scheme")
-    return get_object_or_404(found.filter(department__in=departments_visible_to(user=user)), pk=pk)
+    scope = access.scope_for(user)
+    return _form_in_scope_or_404(pk, scope.is_admin or None, scope.visible, with_rows)
 
 
 def assessment_fillable_or_404(*, user, pk, with_rows=True) -> Assessment:
@@ -213,6 +213,17 @@ def assessment_fillable_or_404(*, user, pk, with_rows=True) -> Assessment:
 
     ``with_rows=False`` leaves its five row tables unread (a save reads them itself, under its lock).
     """
-    found = assessment_queryset() if with_rows else Assessment.objects.select_related(
-        "fiscal_year", "department", "project", "scheme")
-    return get_object_or_404(found.filter(department__in=departments_fillable_by(user=user)), pk=pk)
+    scope = access.scope_for(user)
+    return _form_in_scope_or_404(pk, scope.is_admin or None, scope.fillable, with_rows)
+
+
+def _form_in_scope_or_404(pk, is_admin, departments, with_rows):
+    # Read by its key, then its department checked against the scope (the set access.scope_for
+    # holds): a finance bureau's 300 department ids are not compiled into every form's query.
+    found = get_object_or_404(Assessment.objects.select_related("fiscal_year", "department", "project", "scheme"),
+                              pk=pk)
+    if not is_admin and found.department_id not in departments:
+        raise Http404
+    if with_rows:  # only a form the user may see has its rows read
+        prefetch_related_objects([found], *ROW_TABLES)
+    return found
