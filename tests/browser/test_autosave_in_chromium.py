@@ -18,8 +18,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SAVED = re.compile(r"已自动保存 \d\d:\d\d:\d\d")
 
 
-def open_signed_in(browser, base, path, username="xinzhou"):
-    page = sign_in(browser, base, username)
+def open_signed_in(browser, base, path, username="xinzhou", password=None):
+    page = sign_in(browser, base, username, password)
     page.goto(f"{base}{path}")
     return page
 
