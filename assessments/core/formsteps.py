@@ -1,8 +1,8 @@
 """The entry wizard's steps, as data: which fields and rows each official form asks for, in order.
 
 A step is either a set of plain fields of the assessment or a table of rows (budget lines,
-indicators, key tasks …). Posted values are read into a ``StepInput`` that keeps the raw text,
-so a value that cannot be stored yet (text in an amount) is shown back, not lost.
+indicators, key tasks …), each column with its printed label. Pages, messages (core.labels), the Excel
+template and the JSON import all name a field by these labels.
 """
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
-"""Writes: every change of state goes through one of these functions, atomically.
+"""Record writes every feature shares: lock a form, log an event, recompute and cache its figures.
 
-Each write locks the form's row, asks ``assessments.access`` whether the user may, and records an
-``AssessmentEvent`` of its own type with the field changes it made — the timeline is the audit log.
+A feature's service (entry, review, exchange, publication, output) locks the form's row with ``lock``,
+asks ``core.access`` whether the user may, changes the records and calls ``log_event`` with the field
+changes it made — the timeline is the audit log. What two features both write lives here (writing the
+rows of a document, recomputing the figures, taking a form off the public page on reopening).
 """
 from __future__ import annotations
 

@@ -1,8 +1,7 @@
-"""The entry wizard's steps, as data: which fields and rows each official form asks for, in order.
+"""Typed input, read the same way wherever it comes from (the wizard, an Excel row, a JSON file,
+base data): invisible characters removed, line breaks unified, dates in the forms people write them.
 
-A step is either a set of plain fields of the assessment or a table of rows (budget lines,
-indicators, key tasks …). Posted values are read into a ``StepInput`` that keeps the raw text,
-so a value that cannot be stored yet (text in an amount) is shown back, not lost.
+Pure Python: the import contract keeps Django out of ``assessments.domain``.
 """
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
-"""Writes: every change of state goes through one of these functions, atomically.
+"""Writes of the entry wizard: create a form, save or autosave a step, copy last year, take targets,
+fill from base data, import indicators from Excel, submit.
 
-Each write locks the form's row, asks ``assessments.access`` whether the user may, and records an
-``AssessmentEvent`` of its own type with the field changes it made — the timeline is the audit log.
+Each write locks the form's row (``records.lock``), asks ``core.access`` and logs an event of its own
+type with the field changes it made.
 """
 from __future__ import annotations
 

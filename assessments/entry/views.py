@@ -1,4 +1,8 @@
-"""Pages. Every object is fetched through a scoped queryset, so a foreign id is a 404."""
+"""Pages of the entry wizard: new form, steps, live figures, autosave, reuse, Excel import, base data.
+
+Every form comes through the user's fill scope (``selectors.assessment_fillable_or_404``), so a foreign
+id is a 404; every write goes through ``entry.services``.
+"""
 import datetime
 
 from django.conf import settings

@@ -1,8 +1,9 @@
-"""The entry wizard's steps, as data: which fields and rows each official form asks for, in order.
+"""Reading a posted wizard step into a ``StepInput`` that keeps the raw text, so a value that cannot be
+stored yet (text in an amount) is shown back, not lost; and putting it into the form's document.
 
-A step is either a set of plain fields of the assessment or a table of rows (budget lines,
-indicators, key tasks …). Posted values are read into a ``StepInput`` that keeps the raw text,
-so a value that cannot be stored yet (text in an amount) is shown back, not lost.
+The steps themselves are data in ``core.formsteps``. They are the app's own rather than
+django-formtools' WizardView, which keeps its state in the session and starts over on a GET —
+a draft here lives in the database and survives closed browsers and expired sessions.
 """
 from __future__ import annotations
 

@@ -1,7 +1,4 @@
-"""Writes: every change of state goes through one of these functions, atomically.
-
-Each write locks the form's row, asks ``assessments.access`` whether the user may, and records an
-``AssessmentEvent`` of its own type with the field changes it made — the timeline is the audit log.
+"""Writes of the JSON interchange (INTERCHANGE.md): import a document as a form, or refresh a draft.
 """
 from __future__ import annotations
 

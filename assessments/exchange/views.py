@@ -1,4 +1,5 @@
-"""Pages. Every object is fetched through a scoped queryset, so a foreign id is a 404."""
+"""The JSON export of one form (INTERCHANGE.md), from the user's scope.
+"""
 import json
 
 from django.contrib.auth.decorators import login_required

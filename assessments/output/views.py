@@ -1,4 +1,5 @@
-"""Pages. Every object is fetched through a scoped queryset, so a foreign id is a 404."""
+"""Downloads: print preview, PDF/Excel/Word of a form, and batch exports of a year.
+"""
 from pathlib import Path
 
 from django.contrib.auth.decorators import login_required

@@ -1,7 +1,5 @@
-"""Writes: every change of state goes through one of these functions, atomically.
-
-Each write locks the form's row, asks ``assessments.access`` whether the user may, and records an
-``AssessmentEvent`` of its own type with the field changes it made — the timeline is the audit log.
+"""Writes of 信息公开: publish an approved form on its region's public page (withdrawal is in
+core.records, because reopening a form withdraws it too).
 """
 from __future__ import annotations
 
@@ -41,3 +39,8 @@ def assessment_publish(*, assessment: Assessment, user) -> Assessment:
         records.log_event(assessment=a, type=Event.PUBLISHED, user=user, comment=_("在信息公开页面公开"), revision=a.revision)
     assessment.published_at = a.published_at
     return a
+
+
+# Withdrawing is a shared record write (reopening an approved form withdraws it too, from review), so it
+# lives in core.records; the publication pages call it from here like their other writes.
+assessment_withdraw = records.assessment_withdraw

@@ -13,7 +13,6 @@ from django.views.decorators.http import require_POST
 
 from assessments.publication import compare, summaries
 from assessments.core import selectors
-from assessments.core.errors import AppError
 from assessments.models import Assessment, FiscalYear, Project
 from assessments.core.params import int_param, year_param
 from assessments.publication import services
@@ -25,18 +24,16 @@ from assessments.domain import typed
 def assessment_publication(request, pk, action):
     """Publish the form on the public page, or withdraw it."""
     assessment = get_object_or_404(selectors.assessment_list_for(user=request.user), pk=pk)
-    try:
-        if action == "publish":
-            services.assessment_publish(assessment=assessment, user=request.user)
-            messages.success(request, _("已在信息公开页面公开。"))
-        elif action == "withdraw":
-            services.assessment_withdraw(assessment=assessment, user=request.user,
-                                         reason=typed.clean_text(request.POST.get("reason", "")))
-            messages.success(request, _("已撤回公开。"))
-        else:
-            raise Http404
-    except AppError as exc:
-        messages.error(request, str(exc))
+    # A refusal (not approved, no region, not the approving level) is shown by web.middleware.
+    if action == "publish":
+        services.assessment_publish(assessment=assessment, user=request.user)
+        messages.success(request, _("已在信息公开页面公开。"))
+    elif action == "withdraw":
+        services.assessment_withdraw(assessment=assessment, user=request.user,
+                                     reason=typed.clean_text(request.POST.get("reason", "")))
+        messages.success(request, _("已撤回公开。"))
+    else:
+        raise Http404
     return redirect("assessment_detail", pk=pk)
 
 

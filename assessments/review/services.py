@@ -1,7 +1,7 @@
-"""Writes: every change of state goes through one of these functions, atomically.
+"""Writes of the review: approve, return, reopen, reply to and resolve comments, attach files.
 
-Each write locks the form's row, asks ``assessments.access`` whether the user may, and records an
-``AssessmentEvent`` of its own type with the field changes it made — the timeline is the audit log.
+Each write locks the form's row (``records.lock``), asks ``core.access`` (the transition table decides
+who may move a form where) and logs an event with what changed.
 """
 from __future__ import annotations
 

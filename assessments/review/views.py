@@ -1,4 +1,8 @@
-"""Pages. Every object is fetched through a scoped queryset, so a foreign id is a 404."""
+"""Pages of the review: the desk, review actions, comments and attachments.
+
+Every form comes through the user's scope (``selectors.assessment_visible_or_404``), so a foreign id is
+a 404; what a user may do is ``core.access``'s answer.
+"""
 from decimal import Decimal
 from urllib.parse import urlencode
 

@@ -1,4 +1,6 @@
-"""Pages. Every object is fetched through a scoped queryset, so a foreign id is a 404."""
+"""The pages that bring the features together: home, a form's page, its approved revisions,
+notifications. Every form comes through the user's scope, so a foreign id is a 404.
+"""
 from urllib.parse import urlencode
 
 from django.conf import settings

@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
+    # A refusal raised by a service (AppError) ends as a message on the page the user came from.
+    "assessments.web.middleware.RefusalMiddleware",
     # Last, so that it turns a refused sign-in (flagged by the backend below) into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -106,9 +106,14 @@ def test_cache_control_etag_and_304(published):
     etag = first["ETag"]
     again = client.get(url, HTTP_IF_NONE_MATCH=etag)
     assert again.status_code == 304 and not again.content
-    # Withdrawing a form changes the page, so the old ETag no longer matches.
+    # Withdrawing a form (the reviewer's 撤回公开 button, with a reason) changes the page, so the old ETag
+    # no longer matches.
     shown, _hidden = published
-    records.assessment_withdraw(assessment=shown[0], user=User.objects.get(username="czj_reviewer"))
+    reviewer = signed_in("czj_reviewer", "demo-review-czj-2024")
+    response = reviewer.post(reverse("assessment_publication", args=[shown[0].pk, "withdraw"]), {"reason": "数据复核"})
+    assert response.status_code == 302
+    assert "已撤回公开" in reviewer.get(response["Location"]).content.decode()
+    assert shown[0].events.filter(type="withdrawn", comment="数据复核").exists()
     changed = client.get(url, HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200 and shown[0].project.name not in changed.content.decode()
     pdf = reverse("public_form_pdf", args=[region().pk, shown[1].pk])
