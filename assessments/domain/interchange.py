@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-import re
 
 from assessments.domain import rules
 from assessments.domain.rules import Issue, NumberError, format2, format_decimal
