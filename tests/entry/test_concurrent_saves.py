@@ -83,6 +83,8 @@ def _press_save_together(browsers, path, posts):
 @pytest.fixture
 def sqlite_server(tmp_path):
     """gunicorn (2 processes × 10 threads) on a fresh SQLite file set up as DATABASE_URL says."""
+    if connection.vendor != "sqlite":  # before migrating and starting a server for nothing
+        pytest.skip("the SQLite configuration is what is under test")
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
            "DJANGO_SETTINGS_MODULE": "config.settings.test", "PYTHONDONTWRITEBYTECODE": "1"}
     python = sys.executable
@@ -114,8 +116,6 @@ def _draft_goals_path(env):
 
 
 def test_twenty_simultaneous_saves_on_sqlite_all_succeed(sqlite_server):
-    if connection.vendor != "sqlite":
-        pytest.skip("the SQLite configuration is what is under test")
     base, env, log = sqlite_server
     pk, events_before = _draft_goals_path(env)
     browsers = [Browser(base) for _ in range(SAVES)]
