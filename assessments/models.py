@@ -435,7 +435,25 @@ class Indicator(models.Model):
     def __str__(self):
         return self.name
 
+    # The one boundary between this record and the rules' row: the record keeps the printed texts
+    # as target_text / actual_text (beside their parsed columns) and the evaluator's score as
+    # manual_score; the rules and the interchange format call them target, actual and score.
+    # Renaming the columns would need a migration for nothing a user sees, so the names are mapped
+    # here, in both directions, and nowhere else.
+    @classmethod
+    def from_rules(cls, row: rules.IndicatorRow, *, assessment, order: int) -> "Indicator":
+        """Return an unsaved record of a rules row, with its parsed target and actual stored."""
+        indicator = cls(
+            assessment=assessment, order=order, level1=row.level1, level2=row.level2, name=row.name,
+            target_text=row.target, actual_text=row.actual, half_year_target=row.half_year_target,
+            weight=row.weight, band=row.band, share=row.share, manual_score=row.score, source=row.source,
+            reason=row.reason, key_work=row.key_work, project_name=row.project_name,
+        )
+        indicator.store_parsed()
+        return indicator
+
     def as_rules(self) -> rules.IndicatorRow:
+        """Return the rules' row of this record (the mapping of ``from_rules``, reversed)."""
         return rules.IndicatorRow(
             level1=self.level1, level2=self.level2, name=self.name, target=self.target_text,
             actual=self.actual_text, weight=self.weight, band=self.band, share=self.share,

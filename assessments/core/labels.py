@@ -34,8 +34,9 @@ _FIELD_ALIASES = {
     "profile.functions": "profile_functions", "profile.organization": "profile_organization",
     "analysis.deviation_reasons": "deviation_reasons", "analysis.improvements": "improvements",
 }
-# Row collections whose interchange name differs from the wizard step's.
-_ROWS_ALIASES = {"component_scores": "components"}
+# Row collections whose interchange name (the JSON path an issue of the rules carries) differs from
+# the wizard step's: the one place the two names meet.
+ROWS_ALIASES = {"component_scores": "components"}
 
 
 def _plain(label) -> str:
@@ -61,7 +62,7 @@ def _steps(kind, steps):
 def _rows_step(rows, steps):
     if not rows:
         return None
-    rows = _ROWS_ALIASES.get(rows, rows)
+    rows = ROWS_ALIASES.get(rows, rows)
     for step in steps:
         if step.rows == rows:
             return step
@@ -128,7 +129,7 @@ def anchor(path: str) -> str:
         return "step-content"
     match = _ROW.match(path)
     if match:
-        rows = _ROWS_ALIASES.get(match["rows"], match["rows"])
+        rows = ROWS_ALIASES.get(match["rows"], match["rows"])
         base = f"{rows}-{int(match['index']) + 1}"
         return f"{base}-{match['column']}" if match["column"] else base
     name = _FIELD_ALIASES.get(path, path)

@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from assessments.core import access
-from assessments.domain import interchange, rules
+from assessments.domain import figures, interchange, rules
 from assessments.core.errors import AccessDenied, AppError
 from assessments.models import (
     Assessment,
@@ -109,17 +109,8 @@ def write_rows(*, assessment: Assessment, document: interchange.Document) -> Non
                    adjustment=row.adjustment, adjusted=row.adjusted, executed=row.executed, half_year=row.half_year)
         for i, row in enumerate(document.budget)
     ])
-    indicators = []
-    for i, row in enumerate(document.indicators):
-        indicator = Indicator(
-            assessment=assessment, order=i, level1=row.level1, level2=row.level2, name=row.name,
-            target_text=row.target, actual_text=row.actual, half_year_target=row.half_year_target,
-            weight=row.weight, band=row.band, share=row.share, manual_score=row.score, source=row.source,
-            reason=row.reason, key_work=row.key_work, project_name=row.project_name,
-        )
-        indicator.store_parsed()
-        indicators.append(indicator)
-    Indicator.objects.bulk_create(indicators)
+    Indicator.objects.bulk_create([Indicator.from_rules(row, assessment=assessment, order=i)
+                                   for i, row in enumerate(document.indicators)])
     KeyTask.objects.bulk_create([
         KeyTask(assessment=assessment, order=i, duty=t.duty, task=t.task, result=t.result)
         for i, t in enumerate(document.key_tasks)
@@ -139,7 +130,7 @@ PROJECT_FIELDS = Assessment.PROJECT_FIELDS
 
 
 def plain(value):
-    return None if value is None else rules.format_decimal(value) if hasattr(value, "as_tuple") else value
+    return None if value is None else figures.plain(value) if hasattr(value, "as_tuple") else value
 
 
 def version_filter():

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from assessments.domain import rules
-from assessments.domain.rules import Issue, NumberError, format2, format_decimal
+from assessments.domain import figures, rules
+from assessments.domain.rules import Issue, NumberError
 
 FORMAT = "assessment/1"
 KINDS = {
@@ -365,16 +365,16 @@ def document_to_json(doc: Document) -> dict:
         item = {"line": row.line}
         _put(item, "name", row.name)
         for key in ("initial", "adjustment", "adjusted", "executed", "half_year"):
-            _put(item, key, format_decimal(getattr(row, key)))
+            _put(item, key, figures.plain(getattr(row, key)))
         out["budget"].append(item)
     out["indicators"] = []
     for row in doc.indicators:
         item = {"level1": row.level1, "level2": row.level2, "name": row.name, "target": row.target,
                 "actual": row.actual}
-        _put(item, "weight", format_decimal(row.weight))
+        _put(item, "weight", figures.plain(row.weight))
         _put(item, "band", row.band)
-        _put(item, "share", format_decimal(row.share))
-        _put(item, "score", format_decimal(row.score))
+        _put(item, "share", figures.plain(row.share))
+        _put(item, "score", figures.plain(row.score))
         _put(item, "source", row.source)
         _put(item, "reason", row.reason)
         _put(item, "half_year_target", row.half_year_target)
@@ -387,11 +387,11 @@ def document_to_json(doc: Document) -> dict:
         out["report"] = dict(doc.report)
     if doc.components:
         out["component_scores"] = [
-            {"name": c.name, "weight": format_decimal(c.weight), "score": format_decimal(c.score)}
+            {"name": c.name, "weight": figures.plain(c.weight), "score": figures.plain(c.score)}
             for c in doc.components
         ]
     if doc.entered_total is not None:
-        out["entered_total"] = format_decimal(doc.entered_total)
+        out["entered_total"] = figures.plain(doc.entered_total)
     if doc.analysis:
         out["analysis"] = dict(doc.analysis)
     return out
@@ -402,22 +402,22 @@ def computed_to_json(evaluation: rules.Evaluation) -> dict:
     e = evaluation
     return {
         "execution": {
-            "rate": format2(e.execution_rate),
-            "weight": format_decimal(e.execution_weight),
-            "score": format2(e.execution_score),
+            "rate": figures.two(e.execution_rate),
+            "weight": figures.plain(e.execution_weight),
+            "score": figures.two(e.execution_score),
         },
-        "budget": [{"line": b.line, "rate": format2(b.rate)} for b in e.budget],
+        "budget": [{"line": b.line, "rate": figures.two(b.rate)} for b in e.budget],
         "indicators": [
-            {"score": format2(i.score), "deviation": i.deviation, "reason_required": i.reason_required}
+            {"score": figures.two(i.score), "deviation": i.deviation, "reason_required": i.reason_required}
             for i in e.indicators
         ],
         "components": [
-            {"name": c.name, "weight": format_decimal(c.weight), "score": format2(c.score),
+            {"name": c.name, "weight": figures.plain(c.weight), "score": figures.two(c.score),
              "rate": None if c.rate is None else format(c.rate, "f"), "grade": c.grade}
             for c in e.components
         ],
-        "total": format2(e.total),
-        "entered_total": format2(e.entered_total),
+        "total": figures.two(e.total),
+        "entered_total": figures.two(e.entered_total),
         "grade": e.grade,
         "problems": [{"path": p.path, "message": p.message} for p in e.problems],
         "warnings": [{"path": w.path, "message": w.message} for w in e.warnings],

@@ -2,7 +2,15 @@
 
 Plain Python on ``Decimal`` with no Django import, so that a finance officer can read it next to
 RULES.md and every caller — forms, live preview, import, export, PDF — gets the same figures.
-Section numbers in the comments refer to RULES.md.
+Each function is named after what RULES.md calls it and its docstring cites the section; how a
+figure prints (and the two roundings, 2 decimals half-up and 得分率 cut to 1 decimal) is
+``figures.py``.
+
+How a form is evaluated (``evaluate``), section by section:
+§2 ``check_budget``, ``budget_results``, ``execution_rate``, ``execution_score`` →
+§3.1 ``read_values`` (target and actual of a row) → §3.2 ``quantitative_score``,
+``qualitative_score``, ``manual_score`` → §3.3 ``deviation`` → §3.4 ``reason_required`` →
+§4 ``level1_results``, ``component_results``, ``indicator_totals``, ``form_total``, ``grade_for``.
 
 Vocabulary:
 - an *error* makes a document invalid (import refuses it, a form shows it at the field);
@@ -15,12 +23,15 @@ import re
 from functools import lru_cache
 import unicodedata
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from typing import NamedTuple
+from decimal import ROUND_DOWN, Context, Decimal, InvalidOperation
+
+from assessments.domain import figures
+from assessments.domain.figures import CENT, TENTH, q2, truncate1  # noqa: F401 - part of this module's API
 
 ZERO = Decimal(0)
+ZERO_SCORE = Decimal("0.00")
 HUNDRED = Decimal(100)
-CENT = Decimal("0.01")
-TENTH = Decimal("0.1")
 MAX_AMOUNT_PLACES = 6  # 万元 with 6 decimals is exact to the 分 (RULES §1)
 
 GE, LE, EQ, QUALITATIVE = "≥", "≤", "=", "定性"
@@ -78,22 +89,6 @@ class NumberError(ValueError):
     """A text that should be a decimal number is not one; the message is for the user."""
 
 
-# Rounding needs room for every digit of the result: the default context (28 digits) raises on a
-# deviation of 10^26 %, which bounded inputs (FIGURE_* below) can still produce.
-_WIDE = Context(prec=80)
-
-
-def q2(value: Decimal) -> Decimal:
-    """Return ``value`` rounded half-up to 2 decimals (RULES §1)."""
-    result = value.quantize(CENT, rounding=ROUND_HALF_UP, context=_WIDE)
-    return result.copy_abs() if result.is_zero() else result
-
-
-def truncate1(value: Decimal) -> Decimal:
-    """Return ``value`` cut (not rounded) to 1 decimal, as 得分率 is printed (RULES §4)."""
-    return value.quantize(TENTH, rounding=ROUND_DOWN)
-
-
 def parse_decimal(text, *, max_places: int | None = None, allow_negative: bool = True) -> Decimal:
     """Return the decimal written in ``text`` (str, int or Decimal) or raise NumberError."""
     if isinstance(text, bool) or text is None:
@@ -122,21 +117,6 @@ def parse_decimal(text, *, max_places: int | None = None, allow_negative: bool =
     return value
 
 
-def format_decimal(value: Decimal | None) -> str | None:
-    """Return the shortest plain string for ``value`` (``10.420000`` → ``"10.42"``, 10 → ``"10"``)."""
-    if value is None:
-        return None
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in {"-0", ""} else text
-
-
-def format2(value: Decimal | None) -> str | None:
-    """Return ``value`` with exactly 2 decimals, as rates, scores and amounts are printed."""
-    return None if value is None else format(q2(value), "f")
-
-
 def rate(part: Decimal | None, whole: Decimal | None) -> Decimal | None:
     """Return ``part ÷ whole × 100`` rounded to 2 decimals, or None when it has no value."""
     if part is None or whole is None or whole == 0:
@@ -159,10 +139,11 @@ class Target:
     comparator: str  # GE, LE, EQ or QUALITATIVE
     value: Decimal | None = None
     unit: str = ""
+    # Set once (not a property): the rules ask it several times for every row they score.
+    is_qualitative: bool = field(init=False, repr=False, compare=False)
 
-    @property
-    def is_qualitative(self) -> bool:
-        return self.comparator == QUALITATIVE
+    def __post_init__(self):
+        object.__setattr__(self, "is_qualitative", self.comparator == QUALITATIVE)
 
 
 _PREFIXES = (
@@ -176,7 +157,12 @@ _SUFFIXES = (
     ("及以上", GE), ("以上", GE), ("或以上", GE), ("及以下", LE), ("以下", LE), ("或以下", LE),
     ("以内", LE),
 )
+_SUFFIX_ENDINGS = tuple(suffix for suffix, _ in _SUFFIXES)
 _UNIT_SYNONYMS = {"百分比": "%", "百分之": "%", "‰": "‰"}
+# The prefixes as one pattern: an alternation tries them in the order above, as a loop would.
+_PREFIX = re.compile("|".join(re.escape(prefix) for prefix, _ in _PREFIXES))
+_PREFIX_COMPARATOR = dict(_PREFIXES)
+_SPACES = re.compile(r"\s+")
 _NUMBER_UNIT = re.compile(r"(?P<number>[-+]?(\d+(\.\d+)?|\.\d+))(?P<unit>[^\d]*)")
 
 
@@ -184,7 +170,7 @@ def _normalise(text: str) -> str:
     # NFKC turns full-width ＞＝％ and digits into ASCII; printed tables also break "300 人".
     cleaned = unicodedata.normalize("NFKC", text)
     cleaned = cleaned.replace("≧", "≥").replace("≦", "≤")
-    return re.sub(r"\s+", "", cleaned).replace(",", "")
+    return _SPACES.sub("", cleaned).replace(",", "")
 
 
 # Cached: a Target is immutable, and a province's forms repeat the same few thousand texts
@@ -201,11 +187,9 @@ def parse_target(text: str) -> Target:
     original = str(text).strip()
     body = _normalise(original)
     comparator = None
-    for prefix, comp in _PREFIXES:
-        if body.startswith(prefix):
-            comparator, body = comp, body[len(prefix):]
-            break
-    for suffix, comp in _SUFFIXES:
+    if prefix := _PREFIX.match(body):
+        comparator, body = _PREFIX_COMPARATOR[prefix.group()], body[prefix.end():]
+    for suffix, comp in _SUFFIXES if body.endswith(_SUFFIX_ENDINGS) else ():
         if body.endswith(suffix):
             if comparator not in (None, comp):
                 return Target(original, QUALITATIVE)
@@ -225,6 +209,9 @@ def parse_target(text: str) -> Target:
 # column (numeric(24,8)) holds, far beyond any real figure, and small enough to compute with.
 FIGURE_INTEGER_DIGITS = 16
 FIGURE_PLACES = 8
+_FIGURE_LIMIT = Decimal(10) ** FIGURE_INTEGER_DIGITS
+_FIGURE_STEP = Decimal(1).scaleb(-FIGURE_PLACES)
+_FIGURE_CONTEXT = Context(prec=FIGURE_INTEGER_DIGITS + FIGURE_PLACES + 2, rounding=ROUND_DOWN)
 
 
 def figure_problem(target: Target) -> str | None:
@@ -232,9 +219,11 @@ def figure_problem(target: Target) -> str | None:
     value = target.value
     if target.is_qualitative or value is None:
         return None
-    if abs(value) >= Decimal(10) ** FIGURE_INTEGER_DIGITS:
-        return f"数值过大（应小于 {Decimal(10) ** FIGURE_INTEGER_DIGITS:,}）"
-    if -value.normalize().as_tuple().exponent > FIGURE_PLACES:
+    if abs(value) >= _FIGURE_LIMIT:
+        return f"数值过大（应小于 {_FIGURE_LIMIT:,}）"
+    # More than FIGURE_PLACES significant decimals (trailing zeros do not count): quantizing
+    # changes the value. Cheaper than value.normalize().as_tuple(), which builds a tuple of digits.
+    if value.quantize(_FIGURE_STEP, None, _FIGURE_CONTEXT) != value:
         return f"数值最多保留 {FIGURE_PLACES} 位小数"
     return None
 
@@ -245,6 +234,66 @@ def units_differ(target: Target, actual: Target) -> bool:
         return False
     # "≥50" as an actual means 50 of the target's unit (RULES §3.1): a missing unit is not a mismatch.
     return bool(actual.unit) and actual.unit != target.unit
+
+
+# How a row's target and actual value read. Each text is read once per process (_read_figure is
+# cached); the pair is not cached: most pairs of figures are new (bench_rules.py measured a pair
+# cache 15 % slower on 100,000 rows), and keeping them would hold memory in every worker.
+_new_tuple = tuple.__new__
+
+
+class Reading(NamedTuple):  # a tuple: built for every new pair of texts, so cheaply
+    """A row's target and actual value as the rules read them (RULES §3.1), with their deviation (§3.3)."""
+
+    target: Target | None  # None when it cannot be read (target_error says why)
+    actual: Target | None  # None when empty or unusable (actual_error says why)
+    target_error: str | None
+    actual_error: str | None
+    actual_missing: bool  # no actual value written
+    deviation: str  # 偏差情况 as printed; "" without a target or an actual
+    deviation_value: Decimal | None  # its number (-4.82 for "-4.82%"); None for "—" or ""
+    differs: bool  # a qualitative actual that is not the target's text (a reason is required, §3.4)
+
+
+@lru_cache(maxsize=65_536)
+def _read_figure(text: str) -> tuple[Target | None, str | None]:
+    """Return a target or actual text parsed, or None and what is wrong after the column's name."""
+    try:
+        parsed = parse_target(text)
+    except TargetError as exc:
+        return None, str(exc)
+    problem = figure_problem(parsed)
+    return (None, f"“{text}”{problem}") if problem else (parsed, None)
+
+
+def read_values(target_text: str, actual_text: str) -> Reading:
+    """Return a row's target (年度指标值) and actual (实际完成值) as read by RULES §3.1.
+
+    An actual must be a number where the target is one, in the target's unit (or none: "≥50" as an
+    actual means 50); its deviation from the target is RULES §3.3.
+    """
+    target, problem = _read_figure(target_text)
+    target_error = None if problem is None else f"指标值{problem}"
+    actual = actual_error = None
+    missing = not actual_text.strip()
+    if not missing:
+        actual, problem = _read_figure(actual_text)
+        if problem is not None:
+            actual_error = f"实际完成值{problem}"
+        elif target is not None and not target.is_qualitative:
+            if actual.is_qualitative:
+                actual_error = f"实际完成值“{actual_text}”应为数值，与指标值“{target_text}”对应"
+                actual = None
+            elif units_differ(target, actual):
+                actual_error = f"实际完成值单位“{actual.unit}”与指标值单位“{target.unit or '无'}”不一致"
+                actual = None
+    # tuple.__new__ rather than Reading(...): the same tuple without NamedTuple's Python-level __new__
+    # (this is built for every row scored).
+    if target is None or actual is None:
+        return _new_tuple(Reading, (target, actual, target_error, actual_error, missing, "", None, False))
+    text, value = _deviation(target, actual)
+    return _new_tuple(Reading, (target, actual, target_error, actual_error, missing, text, value,
+                                target.is_qualitative and actual.text != target.text))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -297,6 +346,24 @@ def grade_for(value: Decimal | None, scheme: Scheme) -> str | None:
     return scheme.grade_scale[-1][1]
 
 
+def grade_bands(scale: tuple[tuple[Decimal, str], ...] | list) -> list[tuple[str, str]]:
+    """Return each grade of a scale with the totals it covers, as the desk prints them (RULES §4).
+
+    石家庄 ((85, 优秀), (75, 良好), (60, 一般), (0, 较差)) → 优秀 "≥ 85", 良好 "75–85", 一般 "60–75",
+    较差 "< 60".
+    """
+    bands, upper = [], None
+    for threshold, label in scale:
+        low = figures.plain(threshold)
+        if threshold <= 0:
+            band = f"< {upper}" if upper is not None else ""
+        else:
+            band = f"≥ {low}" if upper is None else f"{low}–{upper}"
+        bands.append((label, band))
+        upper = low
+    return bands
+
+
 # ---------------------------------------------------------------------------------------------
 # §2 Budget execution
 # ---------------------------------------------------------------------------------------------
@@ -329,35 +396,60 @@ def execution_score(
     return q2(min(weight, max(ZERO, score)))
 
 
+LIGHT_NONE, LIGHT_LOW, LIGHT_SHORT, LIGHT_OK = "none", "low", "short", "ok"
+
+
+def execution_light(rate_value: Decimal | None, threshold: Decimal) -> str:
+    """Return the warning a form's 执行率 raises on the review desk.
+
+    "none": no budget yet; "low": below the scheme's threshold, where the form must explain its
+    deviation (RULES §3.4, 90% by default); "short": under 100%; "ok": fully executed.
+    """
+    if rate_value is None:
+        return LIGHT_NONE
+    if rate_value < threshold:
+        return LIGHT_LOW
+    return LIGHT_SHORT if rate_value < HUNDRED else LIGHT_OK
+
+
 # ---------------------------------------------------------------------------------------------
 # §3.2 Indicator scores, §3.3 deviation, §3.4 reasons
 # ---------------------------------------------------------------------------------------------
 def quantitative_score(comparator: str, target: Decimal, actual: Decimal, weight: Decimal) -> Decimal:
-    """Return the score of a ≥ / ≤ / = indicator, capped to [0, W], 2 decimals (RULES §3.2)."""
+    """Return the score of a ≥ / ≤ / = indicator, capped to [0, W], 2 decimals (RULES §3.2).
+
+    ≥ (正向): W × B/A, A = 0 → W. ≤ (反向): W × A/B; B ≤ A → W; A = 0 and B > 0 → 0.
+    = (Decision): A > 0 is scored as ≥; A = 0 → W if B = 0 else 0. Never above W.
+    """
     a, b, w = target, actual, weight
     if comparator == LE:
         # Decision for negative targets (e.g. ≤-5%): missing a ≤ target scores 0 when A ≤ 0.
         if b <= a:
             raw = w
-        elif a <= 0:
-            raw = ZERO
+        elif a <= ZERO:
+            return ZERO_SCORE
         else:
             raw = w * a / b
-    elif comparator == EQ and a <= 0:
+    elif comparator == EQ and a <= ZERO:
         # Decision: "=0" (and the rare "=-x") is met only exactly.
         raw = w if b == a else ZERO
     else:  # ≥, and = with A > 0, which is scored as ≥
-        if a == 0:
+        if a == ZERO:
             raw = w
-        elif a < 0:
+        elif a < ZERO:
             raw = w if b >= a else ZERO
         else:
             raw = w * b / a
-    return q2(min(w, max(ZERO, raw)))
+    # Capped to [0, W]; the comparisons, not min/max, because this runs for every indicator.
+    if raw >= w:
+        raw = w
+    elif raw < ZERO:
+        raw = ZERO
+    return q2(raw)
 
 
 def band_of_share(share: Decimal) -> str | None:
-    """Return the band that contains ``share`` (percent of the weight)."""
+    """Return the band that contains ``share`` (percent of the weight, RULES §3.2)."""
     for band, (low, high, high_included) in BANDS.items():
         if low <= share < high or (high_included and share == high):
             return band
@@ -365,29 +457,74 @@ def band_of_share(share: Decimal) -> str | None:
 
 
 def share_in_band(band: str, share: Decimal) -> bool:
+    """Return whether ``share`` lies in ``band`` (80 and 50 belong to the upper band, RULES §3.2)."""
     low, high, high_included = BANDS[band]
     return low <= share < high or (high_included and share == high)
 
 
+def qualitative_score(
+    weight: Decimal, band: str, share: Decimal | None, as_targeted: bool
+) -> tuple[Decimal | None, str, Decimal | None]:
+    """Return (score, band, share) of a qualitative (定性) indicator: W × share (RULES §3.2).
+
+    ``band`` and ``share`` are what the filler chose, already checked against each other. An actual
+    that reads as its target (``as_targeted``) with nothing chosen is 达成年度指标 at 100% (the
+    default of §3.2), as is 达成年度指标 without a share; a share alone falls in the band that holds
+    it. The score is None while the band or the share is still missing.
+    """
+    if not band and share is None and as_targeted:
+        band, share = BAND_ACHIEVED, HUNDRED
+    elif band == BAND_ACHIEVED and share is None:
+        share = HUNDRED
+    elif share is not None and not band:
+        band = band_of_share(share) or ""
+    if band and share is not None:
+        return q2(weight * share / HUNDRED), band, share
+    return None, band, share
+
+
+def manual_score(entered: Decimal, weight: Decimal) -> Decimal | None:
+    """Return the evaluator's score of a manually scored row, 2 decimals, or None outside [0, W].
+
+    RULES §3.2 (Decision: 评价人打分): the score is entered and must lie in [0, W].
+    """
+    return q2(entered) if ZERO <= entered <= weight else None
+
+
+def _deviation(target: Target, actual: Target) -> tuple[str, Decimal | None]:
+    if target.is_qualitative:
+        return ("0%", ZERO) if actual.text == target.text else (figures.DASH, None)
+    if actual.is_qualitative:
+        return figures.DASH, None
+    a, b = target.value, actual.value
+    if a == ZERO:
+        return ("0%", ZERO) if b == ZERO else ("100%", HUNDRED)
+    value = q2((b - a) / a * HUNDRED)
+    return figures.percent_of_rounded(value), value
+
+
 def deviation(target: Target, actual: Target | None) -> str:
-    """Return 偏差情况 exactly as the official form prints it (RULES §3.3); "" when no actual."""
+    """Return 偏差情况 exactly as the official form prints it (RULES §3.3); "" when no actual.
+
+    Qualitative: "0%" when the actual is the target's text, else "—"; a target of 0: "0%" when the
+    actual is 0, else "100%"; otherwise (B − A) ÷ A × 100, 2 decimals half-up, with "%".
+    """
     if actual is None:
         return ""
-    if target.is_qualitative:
-        return "0%" if actual.text == target.text else "—"
-    if actual.is_qualitative:
-        return "—"
-    a, b = target.value, actual.value
-    if a == 0:
-        return "0%" if b == 0 else "100%"
-    return f"{format(q2((b - a) / a * HUNDRED), 'f')}%"
+    return _deviation(target, actual)[0]
 
 
-def deviation_value(text: str) -> Decimal | None:
-    """Return the number of a printed deviation ("-4.82%" → -4.82), None for "—" or ""."""
-    if not text or not text.endswith("%"):
-        return None
-    return Decimal(text[:-1])
+def reason_required(reading: Reading, score: Decimal | None, weight: Decimal | None, scheme: Scheme) -> bool:
+    """Return whether a row must carry 偏差原因分析及改进措施 (RULES §3.4, thresholds per scheme).
+
+    Any of: its score is below its weight; |deviation| reaches the scheme's threshold (10%); a
+    qualitative actual differs from its target.
+    """
+    if reading.differs:
+        return True
+    if reading.deviation_value is not None and abs(reading.deviation_value) >= scheme.deviation_threshold:
+        return True
+    return score is not None and weight is not None and score < weight
 
 
 def budget_totals(form: "Form") -> tuple[Decimal | None, Decimal | None]:
@@ -478,8 +615,7 @@ class Form:
     entered_total: Decimal | None = None
 
 
-@dataclass(frozen=True)
-class Issue:
+class Issue(NamedTuple):  # a tuple, not a frozen dataclass: a third of the cost to build
     """An error, problem or warning, at the JSON path of what it concerns."""
 
     path: str
@@ -495,7 +631,7 @@ class BudgetResult:
     adjustment: Decimal | None = None  # 上年结转及追加追减数, as given or 调整预算数 − 年初预算数
 
 
-@dataclass
+@dataclass(slots=True)
 class IndicatorResult:
     target: Target | None
     actual: Target | None
@@ -565,7 +701,13 @@ def _budget_lines_for(kind: str) -> tuple[str, ...]:
     return TARGET_LINES
 
 
-def _check_budget(form: Form, errors: list[Issue], warnings: list[Issue], problems: list[Issue]) -> None:
+def check_budget(form: Form, errors: list[Issue], warnings: list[Issue], problems: list[Issue]) -> None:
+    """Check the budget lines (RULES §2): known lines, no negative amounts, totals that add up.
+
+    年度资金总额 = 当年财政拨款 + 上年结转资金 + 其他资金 (project) and 预算总金额 = 基本支出 +
+    项目支出 (department) are errors when broken; per-project rows that do not add up to 项目支出
+    are a warning, never a block.
+    """
     allowed = _budget_lines_for(form.kind)
     seen: dict[str, int] = {}
     for i, row in enumerate(form.budget):
@@ -588,8 +730,8 @@ def _check_budget(form: Form, errors: list[Issue], warnings: list[Issue], proble
             if adjusted_budget(row.initial, row.adjustment) != row.adjusted:
                 errors.append(Issue(
                     f"{path}.adjusted",
-                    f"调整预算数 {format2(row.adjusted)} 不等于年初预算数 {format2(row.initial)}"
-                    f" + 调整数 {format2(row.adjustment)}",
+                    f"调整预算数 {figures.two(row.adjusted)} 不等于年初预算数 {figures.two(row.initial)}"
+                    f" + 调整数 {figures.two(row.adjustment)}",
                 ))
         effective = row.effective_adjusted
         if effective is not None and effective < 0 and row.adjusted is None:
@@ -615,7 +757,7 @@ def _check_budget(form: Form, errors: list[Issue], warnings: list[Issue], proble
                 names = " + ".join(LINE_LABELS[p] for p in parts if p in seen)
                 errors.append(Issue(
                     f"budget[{seen[total_line]}].{column}",
-                    f"{COLUMN_LABELS[column]}不平：{label} {format2(total)} ≠ {names} {format2(parts_sum)}",
+                    f"{COLUMN_LABELS[column]}不平：{label} {figures.two(total)} ≠ {names} {figures.two(parts_sum)}",
                 ))
 
     if form.kind == KIND_PROJECT:
@@ -635,144 +777,215 @@ def _check_budget(form: Form, errors: list[Issue], warnings: list[Issue], proble
                 if parts_sum != total:
                     warnings.append(Issue(
                         f"budget[{seen[LINE_PROJECT]}].{column}",
-                        f"各项目{COLUMN_LABELS[column]}合计 {format2(parts_sum)}，与项目支出"
-                        f" {format2(total)} 相差 {format2(total - parts_sum)}",
+                        f"各项目{COLUMN_LABELS[column]}合计 {figures.two(parts_sum)}，与项目支出"
+                        f" {figures.two(total)} 相差 {figures.two(total - parts_sum)}",
                     ))
 
 
-def _indicator(
-    i: int, row: IndicatorRow, form: Form, scheme: Scheme, errors: list[Issue], problems: list[Issue]
+def score_indicator(
+    i: int, row: IndicatorRow, scheme: Scheme, needs_actual: bool, scored: bool, targets_table: bool,
+    errors: list[Issue], problems: list[Issue],
 ) -> IndicatorResult:
-    path = f"indicators[{i}]"
-    needs_actual = form.kind != KIND_TARGETS
-    scored = scheme.scored and form.kind != KIND_TARGETS
-    manual = scored and scheme.is_manual(row.level1)
-    for attr, label in (("level1", "一级指标"), ("name", "三级指标")):
-        if not getattr(row, attr).strip():
-            errors.append(Issue(f"{path}.{attr}", f"{label}不能为空"))
-    try:
-        target = parse_target(row.target)
-    except TargetError as exc:
-        errors.append(Issue(f"{path}.target", f"指标值{exc}"))
-        target = None
-    if target is not None and (problem := figure_problem(target)):
-        errors.append(Issue(f"{path}.target", f"指标值“{row.target}”{problem}"))
-        target = None
-    actual = None
-    if row.actual.strip():
-        actual = parse_target(row.actual)
-        if problem := figure_problem(actual):
-            errors.append(Issue(f"{path}.actual", f"实际完成值“{row.actual}”{problem}"))
-            actual = None
-        if actual is not None and target is not None and not target.is_qualitative:
-            if actual.is_qualitative:
-                errors.append(Issue(f"{path}.actual", f"实际完成值“{row.actual}”应为数值，与指标值“{row.target}”对应"))
-                actual = None
-            elif units_differ(target, actual):
-                errors.append(Issue(
-                    f"{path}.actual",
-                    f"实际完成值单位“{actual.unit}”与指标值单位“{target.unit or '无'}”不一致",
-                ))
-                actual = None
-    elif needs_actual:
-        problems.append(Issue(f"{path}.actual", "实际完成值未填写"))
+    """Return one indicator row's reading, score, deviation and whether it needs a reason (RULES §3).
+
+    ``needs_actual``: the form reports results (not a target table); ``scored``: its scheme scores it.
+    Positional arguments only, and the ordinary row reads straight through: this runs for every
+    row of every form a page, an import or a batch evaluates (≥ 200,000 rows/s, bench_rules.py).
+    """
+    manual = scored and bool(scheme.manual_level1) and scheme.is_manual(row.level1)
+    if not row.level1.strip():
+        errors.append(Issue(f"indicators[{i}].level1", "一级指标不能为空"))
+    if not row.name.strip():
+        errors.append(Issue(f"indicators[{i}].name", "三级指标不能为空"))
+    reading = read_values(row.target, row.actual)  # §3.1
+    target, actual = reading.target, reading.actual
+    if reading.target_error is not None:
+        errors.append(Issue(f"indicators[{i}].target", reading.target_error))
+    if reading.actual_error is not None:
+        errors.append(Issue(f"indicators[{i}].actual", reading.actual_error))
+    elif reading.actual_missing and needs_actual:
+        problems.append(Issue(f"indicators[{i}].actual", "实际完成值未填写"))
 
     weight = row.weight
     if scored:
         if weight is None:
-            errors.append(Issue(f"{path}.weight", "分值未填写"))
-        elif weight < 0:
-            errors.append(Issue(f"{path}.weight", "分值不能为负数"))
+            errors.append(Issue(f"indicators[{i}].weight", "分值未填写"))
+        elif weight < ZERO:
+            errors.append(Issue(f"indicators[{i}].weight", "分值不能为负数"))
             weight = None
-    elif weight is not None and form.kind != KIND_TARGETS:
-        errors.append(Issue(f"{path}.weight", f"评分规则“{scheme.name or scheme.key}”不计分，不应填写分值"))
+    elif weight is not None and not targets_table:
+        errors.append(Issue(f"indicators[{i}].weight", f"评分规则“{scheme.name or scheme.key}”不计分，不应填写分值"))
         weight = None
 
     band, share = row.band, row.share
+    if band or share is not None:
+        band, share = _checked_band(i, band, share, target, errors)
+    if row.score is not None and not manual:
+        errors.append(Issue(f"indicators[{i}].score", "此指标由系统按公式计分，不能手工填写得分"))
+
+    score = None
+    if scored and weight is not None and needs_actual:
+        if manual:  # §3.2, 评价人打分
+            if row.score is None:
+                problems.append(Issue(f"indicators[{i}].score", "此指标由评价人打分，得分未填写"))
+            elif (score := manual_score(row.score, weight)) is None:
+                errors.append(Issue(
+                    f"indicators[{i}].score", f"得分 {figures.plain(row.score)} 应在 0 至分值 {figures.plain(weight)} 之间"))
+        elif target is not None and actual is not None:
+            if target.is_qualitative:
+                score, band, share = qualitative_score(weight, band, share, actual.text == target.text)
+                if score is None:
+                    problems.append(Issue(f"indicators[{i}].band", "实际完成值与指标值不同，请选择达成档次并填写得分比例"))
+            else:
+                score = quantitative_score(target.comparator, target.value, actual.value, weight)
+
+    required = needs_actual and reason_required(reading, score, weight, scheme)  # §3.4
+    if required and not row.reason.strip():
+        problems.append(Issue(f"indicators[{i}].reason", "此行须填写偏差原因分析及改进措施"))
+    return IndicatorResult(target, actual, score, reading.deviation, required, band, share)
+
+
+def _checked_band(i, band, share, target, errors):
+    """Return the band and share a filler chose, each None/"" when invalid (RULES §3.2), with errors."""
     if band and band not in BANDS:
-        errors.append(Issue(f"{path}.band", f"定性档次“{band}”无效，应为：{'、'.join(BAND_LABELS.values())}"))
+        errors.append(Issue(f"indicators[{i}].band", f"定性档次“{band}”无效，应为：{'、'.join(BAND_LABELS.values())}"))
         band = ""
     if share is not None and not ZERO <= share <= HUNDRED:
-        errors.append(Issue(f"{path}.share", f"得分比例 {format_decimal(share)}% 应在 0–100 之间"))
+        errors.append(Issue(f"indicators[{i}].share", f"得分比例 {figures.plain(share)}% 应在 0–100 之间"))
         share = None
     if band and share is not None and not share_in_band(band, share):
         low, high, high_included = BANDS[band]
         belongs = band_of_share(share)
         errors.append(Issue(
-            f"{path}.share",
-            f"得分比例 {format_decimal(share)}% 不在“{BAND_LABELS[band]}”档"
-            f"（{format_decimal(low)}%–{format_decimal(high)}%{'' if high_included else '，不含 ' + format_decimal(high) + '%'}）内"
-            + (f"；{format_decimal(share)}% 属于“{BAND_LABELS[belongs]}”档" if belongs else ""),
+            f"indicators[{i}].share",
+            f"得分比例 {figures.plain(share)}% 不在“{BAND_LABELS[band]}”档"
+            f"（{figures.plain(low)}%–{figures.plain(high)}%{'' if high_included else '，不含 ' + figures.plain(high) + '%'}）内"
+            + (f"；{figures.plain(share)}% 属于“{BAND_LABELS[belongs]}”档" if belongs else ""),
         ))
         share = None
     if (band or share is not None) and target is not None and not target.is_qualitative:
-        errors.append(Issue(f"{path}.band", "达成档次只适用于定性指标"))
-
-    if row.score is not None and not manual:
-        errors.append(Issue(f"{path}.score", "此指标由系统按公式计分，不能手工填写得分"))
-
-    score = None
-    reason_required = False
-    dev = deviation(target, actual) if target is not None else ""
-    if target is not None and actual is not None and needs_actual:
-        if target.is_qualitative and actual.text != target.text:
-            reason_required = True
-        dev_value = deviation_value(dev)
-        if dev_value is not None and abs(dev_value) >= scheme.deviation_threshold:
-            reason_required = True
-
-    if scored and weight is not None and needs_actual:
-        if manual:
-            if row.score is None:
-                problems.append(Issue(f"{path}.score", "此指标由评价人打分，得分未填写"))
-            elif not ZERO <= row.score <= weight:
-                errors.append(Issue(f"{path}.score", f"得分 {format_decimal(row.score)} 应在 0 至分值 {format_decimal(weight)} 之间"))
-            else:
-                score = q2(row.score)
-        elif target is not None and actual is not None:
-            if target.is_qualitative:
-                if not band and share is None and actual.text == target.text:
-                    band, share = BAND_ACHIEVED, HUNDRED  # the default of RULES §3.2
-                elif band and share is None and band == BAND_ACHIEVED:
-                    share = HUNDRED
-                elif share is not None and not band:
-                    band = band_of_share(share) or ""
-                if band and share is not None:
-                    score = q2(weight * share / HUNDRED)
-                elif not row.band or share is None:
-                    problems.append(Issue(f"{path}.band", "实际完成值与指标值不同，请选择达成档次并填写得分比例"))
-            else:
-                score = quantitative_score(target.comparator, target.value, actual.value, weight)
-        if score is not None and score < weight:
-            reason_required = True
-
-    if reason_required and not row.reason.strip():
-        problems.append(Issue(f"{path}.reason", "此行须填写偏差原因分析及改进措施"))
-    return IndicatorResult(target, actual, score, dev, reason_required, band, share)
+        errors.append(Issue(f"indicators[{i}].band", "达成档次只适用于定性指标"))
+    return band, share
 
 
-def evaluate(form: Form, scheme: Scheme) -> Evaluation:
-    """Return every figure of the form, with its errors, problems and warnings."""
-    errors: list[Issue] = []
-    problems: list[Issue] = []
-    warnings: list[Issue] = []
-    _check_budget(form, errors, warnings, problems)
+# ---------------------------------------------------------------------------------------------
+# §4 Totals and grades
+# ---------------------------------------------------------------------------------------------
+def component_results(
+    components: list[ComponentRow], scheme: Scheme, errors: list[Issue], problems: list[Issue]
+) -> list[ComponentResult]:
+    """Return the entered components with 得分率 (cut to 1 decimal) and grade (RULES §4, 新洲).
 
-    budget_results = []
+    得分率 = component score ÷ component weight; the grade is read from it on the scheme's scale.
+    A component outside its weight is an error; weights that do not add up block submission.
+    """
+    results = []
+    for i, comp in enumerate(components):
+        if comp.weight <= 0:
+            errors.append(Issue(f"component_scores[{i}].weight", "权重必须大于 0"))
+            continue
+        if not ZERO <= comp.score <= comp.weight:
+            errors.append(Issue(
+                f"component_scores[{i}].score",
+                f"得分 {figures.plain(comp.score)} 应在 0 至权重 {figures.plain(comp.weight)} 之间",
+            ))
+            continue
+        comp_rate = truncate1(comp.score / comp.weight * HUNDRED)
+        results.append(ComponentResult(comp.name, comp.weight, comp.score, comp_rate, grade_for(comp_rate, scheme)))
+    weight_sum = sum((c.weight for c in components), ZERO)
+    if weight_sum != scheme.total_weight:
+        problems.append(Issue(
+            "component_scores",
+            f"权重合计为 {figures.plain(weight_sum)}，应为 {figures.plain(scheme.total_weight)}"))
+    return results
+
+
+def level1_results(
+    rows: list[IndicatorRow], results: list[IndicatorResult], scheme: Scheme, warnings: list[Issue]
+) -> list[ComponentResult]:
+    """Return each 一级 block's weight, score, 得分率 (cut to 1 decimal) and grade (RULES §4).
+
+    A block whose weights differ from the template's (national 产出 50 / 效益 30 / 满意度 10) is a
+    warning, never a block.
+    """
+    by_level1: dict[str, list[Decimal]] = {}
+    for row, result in zip(rows, results):
+        if row.weight is not None and row.weight >= 0:
+            sums = by_level1.setdefault(row.level1, [ZERO, ZERO])
+            sums[0] += row.weight
+            if result.score is not None:
+                sums[1] += result.score
+    blocks = []
+    for name, (weight, score) in by_level1.items():
+        block_rate = truncate1(score / weight * HUNDRED) if weight else None
+        blocks.append(ComponentResult(name, weight, q2(score), block_rate, grade_for(block_rate, scheme)))
+    for name, expected in scheme.level1_weights:
+        if name in by_level1 and by_level1[name][0] != expected:
+            warnings.append(Issue(
+                "indicators",
+                f"“{name}”分值合计 {figures.plain(by_level1[name][0])}，模板建议 {figures.plain(expected)}"))
+    return blocks
+
+
+def indicator_totals(
+    rows: list[IndicatorRow], results: list[IndicatorResult]
+) -> tuple[Decimal | None, Decimal | None]:
+    """Return the 合计 row of the indicator table: Σ 分值 and Σ 得分 (RULES §4); None without rows."""
+    if not rows:
+        return None, None
+    weights = scores = ZERO
+    for row, result in zip(rows, results):
+        if row.weight is not None:
+            weights += row.weight
+        if result.score is not None:
+            scores += result.score
+    return weights, q2(scores)
+
+
+def form_total(execution_score: Decimal | None, indicator_score_total: Decimal | None) -> Decimal:
+    """Return the total = execution score + Σ indicator scores (RULES §4), 2 decimals."""
+    return q2((execution_score or ZERO) + (indicator_score_total or ZERO))
+
+
+def weights_problem(weight_sum: Decimal, scheme: Scheme) -> Issue | None:
+    """Return the problem of a scored form whose weights do not add up to the scheme's 100 (RULES §4)."""
+    if weight_sum == scheme.total_weight:
+        return None
+    return Issue("indicators", f"分值合计为 {figures.plain(weight_sum)}，应为 {figures.plain(scheme.total_weight)}")
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole form
+# ---------------------------------------------------------------------------------------------
+def budget_results(form: Form) -> tuple[list[BudgetResult], BudgetRow | None]:
+    """Return each budget line's 调整预算数, 执行率 and adjustment (RULES §2), and the 年度资金总额 row."""
+    results = []
     total_row = None
     for row in form.budget:
         adjusted = row.effective_adjusted
         adjustment = row.adjustment
         if adjustment is None and adjusted is not None and row.initial is not None:
             adjustment = adjusted - row.initial
-        budget_results.append(BudgetResult(row.line, row.name, adjusted, execution_rate(row.executed, adjusted),
-                                           adjustment))
+        results.append(BudgetResult(row.line, row.name, adjusted, execution_rate(row.executed, adjusted), adjustment))
         if row.line == LINE_TOTAL and total_row is None:
             total_row = row
+    return results, total_row
+
+
+def evaluate(form: Form, scheme: Scheme) -> Evaluation:
+    """Return every figure of the form, with its errors, problems and warnings (RULES §2–§4)."""
+    errors: list[Issue] = []
+    problems: list[Issue] = []
+    warnings: list[Issue] = []
+    targets_table = form.kind == KIND_TARGETS
+    scored = scheme.scored and not targets_table
+
+    # §2 Budget execution
+    check_budget(form, errors, warnings, problems)
+    budget, total_row = budget_results(form)
     exec_rate = exec_weight = exec_score = None
     if total_row is not None:
         exec_rate = execution_rate(total_row.executed, total_row.effective_adjusted)
-    scored = scheme.scored and form.kind != KIND_TARGETS
     if scored and scheme.execution_weight is not None and not scheme.components:
         exec_weight = scheme.execution_weight
         if total_row is None:
@@ -784,80 +997,55 @@ def evaluate(form: Form, scheme: Scheme) -> Evaluation:
                 rounding=scheme.execution_rounding,
             )
 
-    indicator_results = [
-        _indicator(i, row, form, scheme, errors, problems) for i, row in enumerate(form.indicators)
+    # §3 Indicators, row by row
+    indicators = [
+        score_indicator(i, row, scheme, not targets_table, scored, targets_table, errors, problems)
+        for i, row in enumerate(form.indicators)
     ]
+    weight_total, score_total = indicator_totals(form.indicators, indicators)
 
+    # §4 Totals
     components: list[ComponentResult] = []
     total = None
     if form.components:
-        for i, comp in enumerate(form.components):
-            if comp.weight <= 0:
-                errors.append(Issue(f"component_scores[{i}].weight", "权重必须大于 0"))
-                continue
-            if not ZERO <= comp.score <= comp.weight:
-                errors.append(Issue(
-                    f"component_scores[{i}].score",
-                    f"得分 {format_decimal(comp.score)} 应在 0 至权重 {format_decimal(comp.weight)} 之间",
-                ))
-                continue
-            comp_rate = truncate1(comp.score / comp.weight * HUNDRED)
-            components.append(ComponentResult(comp.name, comp.weight, comp.score, comp_rate, grade_for(comp_rate, scheme)))
-        weight_sum = sum((c.weight for c in form.components), ZERO)
-        if weight_sum != scheme.total_weight:
-            problems.append(Issue("component_scores", f"权重合计为 {format_decimal(weight_sum)}，应为 {format_decimal(scheme.total_weight)}"))
+        components = component_results(form.components, scheme, errors, problems)
         total = q2(sum((c.score for c in components), ZERO))
     elif scored and form.indicators:
-        by_level1: dict[str, list[tuple[Decimal, Decimal]]] = {}
-        for row, result in zip(form.indicators, indicator_results):
-            if row.weight is not None and row.weight >= 0:
-                by_level1.setdefault(row.level1, []).append((row.weight, result.score or ZERO))
-        for name, pairs in by_level1.items():
-            weight = sum((w for w, _ in pairs), ZERO)
-            score = sum((s for _, s in pairs), ZERO)
-            comp_rate = truncate1(score / weight * HUNDRED) if weight else None
-            components.append(ComponentResult(name, weight, q2(score), comp_rate, grade_for(comp_rate, scheme)))
-        indicator_sum = sum((r.score or ZERO for r in indicator_results), ZERO)
-        total = q2((exec_score or ZERO) + indicator_sum)
-        weight_sum = (exec_weight or ZERO) + sum((r.weight for r in form.indicators if r.weight is not None), ZERO)
-        if weight_sum != scheme.total_weight:
-            problems.append(Issue(
-                "indicators",
-                f"分值合计为 {format_decimal(weight_sum)}，应为 {format_decimal(scheme.total_weight)}",
-            ))
-        for name, expected in scheme.level1_weights:
-            if name in by_level1:
-                got = sum((w for w, _ in by_level1[name]), ZERO)
-                if got != expected:
-                    warnings.append(Issue("indicators", f"“{name}”分值合计 {format_decimal(got)}，模板建议 {format_decimal(expected)}"))
-    elif scored and form.kind != KIND_TARGETS and form.entered_total is None:
+        components = level1_results(form.indicators, indicators, scheme, warnings)
+        total = form_total(exec_score, score_total)
+        if problem := weights_problem((exec_weight or ZERO) + weight_total, scheme):
+            problems.append(problem)
+    elif scored and form.entered_total is None:
         problems.append(Issue("indicators", "尚未填写绩效指标"))
 
     if form.entered_total is not None and not ZERO <= form.entered_total <= scheme.total_weight:
-        errors.append(Issue("entered_total", f"总分 {format_decimal(form.entered_total)} 应在 0 至 {format_decimal(scheme.total_weight)} 之间"))
+        errors.append(Issue(
+            "entered_total",
+            f"总分 {figures.plain(form.entered_total)} 应在 0 至 {figures.plain(scheme.total_weight)} 之间"))
 
-    # RULES §3.4: the form as a whole needs 偏差大或目标未完成原因分析 below the threshold.
+    # §3.4: the form as a whole needs 偏差大或目标未完成原因分析 below the threshold.
     if (
-        form.kind != KIND_TARGETS
+        not targets_table
         and exec_rate is not None
         and exec_rate < scheme.execution_threshold
         and not form.deviation_reasons.strip()
     ):
         problems.append(Issue(
             "analysis.deviation_reasons",
-            f"预算执行率 {format2(exec_rate)}% 低于 {format_decimal(scheme.execution_threshold)}%，须填写偏差大或目标未完成原因分析",
+            f"预算执行率 {figures.percent(exec_rate)} 低于 {figures.plain(scheme.execution_threshold)}%，"
+            "须填写偏差大或目标未完成原因分析",
         ))
 
+    # §4 Grades: an entered total (石家庄) wins over the computed one.
     grade = None
-    if scheme.scored and form.kind != KIND_TARGETS:
-        graded = form.entered_total if form.entered_total is not None else total
-        grade = grade_for(graded, scheme)
+    if scored:
+        grade = grade_for(form.entered_total if form.entered_total is not None else total, scheme)
     return Evaluation(
         execution_rate=exec_rate,
         execution_weight=exec_weight,
         execution_score=exec_score,
-        budget=budget_results,
-        indicators=indicator_results,
+        budget=budget,
+        indicators=indicators,
         components=components,
         total=total,
         entered_total=form.entered_total,
@@ -865,8 +1053,8 @@ def evaluate(form: Form, scheme: Scheme) -> Evaluation:
         errors=errors,
         problems=problems,
         warnings=warnings,
-        indicator_weight_total=sum((r.weight for r in form.indicators if r.weight is not None), ZERO) if form.indicators else None,
-        indicator_score_total=q2(sum((r.score or ZERO for r in indicator_results), ZERO)) if form.indicators else None,
+        indicator_weight_total=weight_total,
+        indicator_score_total=score_total,
     )
 
 
@@ -906,7 +1094,7 @@ class DerivedIndicator:
 
     @property
     def printed(self) -> str:
-        return "—" if self.value is None else f"{format2(self.value)}%"
+        return figures.percent(self.value)
 
 
 def _difference(a: Decimal | None, b: Decimal | None) -> Decimal | None:

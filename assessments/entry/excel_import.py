@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from assessments.domain import rules
+from assessments.domain import figures, rules
 from assessments.core import formsteps, selectors
 from assessments.domain import typed
 from assessments.entry import wizard
@@ -207,8 +207,8 @@ def _text(cell) -> str:
         number = Decimal(str(value))
         if "%" in (cell.number_format or ""):
             number *= 100
-            return f"{rules.format_decimal(number.normalize())}%"
-        return rules.format_decimal(number.normalize())
+            return figures.short_percent(number.normalize())
+        return figures.plain(number.normalize())
     return typed.clean_text(str(value)).strip()
 
 

@@ -230,17 +230,8 @@ def _write_step_rows(*, assessment, rows_attr, rows):
         ])
     elif rows_attr == "indicators":
         assessment.indicators.all().delete()
-        indicators = []
-        for i, r in enumerate(rows):
-            indicator = Indicator(
-                assessment=assessment, order=i, level1=r.level1, level2=r.level2, name=r.name, target_text=r.target,
-                actual_text=r.actual, half_year_target=r.half_year_target, weight=r.weight, band=r.band,
-                share=r.share, manual_score=r.score, source=r.source, reason=r.reason, key_work=r.key_work,
-                project_name=r.project_name,
-            )
-            indicator.store_parsed()
-            indicators.append(indicator)
-        Indicator.objects.bulk_create(indicators)
+        Indicator.objects.bulk_create([Indicator.from_rules(r, assessment=assessment, order=i)
+                                       for i, r in enumerate(rows)])
     elif rows_attr == "key_tasks":
         assessment.key_tasks.all().delete()
         KeyTask.objects.bulk_create([KeyTask(assessment=assessment, order=i, duty=t.duty, task=t.task, result=t.result)

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from assessments.core import access, labels, selectors
 from assessments.entry import drafts, grid
-from assessments.domain import interchange, library, rules
+from assessments.domain import figures, interchange, library, rules
 from assessments.core.errors import AppError
 from assessments.core.params import int_param, year_param
 from assessments.core import records
@@ -98,8 +98,10 @@ def _row_view(step, raw, evaluation, issues, assessment=None, scheme=None):
     for i, values in enumerate(raw.get("rows", [])):
         prefix = f"{step.rows}[{i}]"
         row_issues = {}
-        # The rules name 评价维度 rows component_scores[i] (the interchange name), the wizard components[i].
-        prefixes = (prefix, f"component_scores[{i}]") if step.rows == "components" else (prefix,)
+        # The rules' issues carry interchange paths (component_scores[i]); the step may name its rows
+        # otherwise (components[i]): labels.ROWS_ALIASES maps the two.
+        prefixes = (prefix,) + tuple(f"{json_name}[{i}]" for json_name, step_name in labels.ROWS_ALIASES.items()
+                                     if step_name == step.rows)
         for issue in issues:
             for p in prefixes:
                 if issue.path == p or issue.path.startswith(p + "."):
@@ -121,7 +123,7 @@ def _row_view(step, raw, evaluation, issues, assessment=None, scheme=None):
             cell["id"] = f"{anchor}-{cell['col'].name}"
             if cell["col"].name == "adjusted" and budget is not None and not str(cell["value"]).strip():
                 # 全年预算数 left blank is 年初预算数 + 追加追减数: show the figure the rate is computed from.
-                cell["placeholder"] = rules.format_decimal(budget.adjusted) or ""
+                cell["placeholder"] = figures.whole(budget.adjusted)
         rows.append({"index": i, "number": i + 1, "anchor": anchor, "path": prefix, "cells": cells,
                      "issues": row_issues.get("_row", []), "result": result, "budget": budget, "hidden": sorted(hidden),
                      "reason_missing": bool(row_issues.get("reason")) and bool(result and result.reason_required)})
@@ -129,11 +131,10 @@ def _row_view(step, raw, evaluation, issues, assessment=None, scheme=None):
 
 
 def _figures(evaluation):
-    fmt = rules.format2
     return {
-        "execution_rate": "—" if evaluation.execution_rate is None else f"{fmt(evaluation.execution_rate)}%",
-        "execution_score": fmt(evaluation.execution_score) or "—",
-        "total": fmt(evaluation.shown_total) or "—",
+        "execution_rate": figures.percent(evaluation.execution_rate),
+        "execution_score": figures.score(evaluation.execution_score),
+        "total": figures.score(evaluation.shown_total),
         "grade": evaluation.grade or "—",
         "problems": len(evaluation.problems) + len(evaluation.errors),
     }
@@ -261,8 +262,8 @@ def _totals(step, evaluation, *, scored):
     """Return the 合计 row of the indicator table as the official table prints it (from rules.py)."""
     if step.rows != "indicators" or not scored:
         return None
-    return {"weight": rules.format_decimal(evaluation.indicator_weight_total) or "",
-            "score": rules.format2(evaluation.indicator_score_total) or ""}
+    return {"weight": figures.whole(evaluation.indicator_weight_total),
+            "score": figures.score(evaluation.indicator_score_total, "")}
 
 
 def wizard_library(kind=None):
@@ -291,16 +292,18 @@ def assessment_live(request, pk, step):
                 target = result.target
                 out.update({
                     "parsed": "" if target is None else (target.comparator if target.is_qualitative
-                                                          else f"{target.comparator}{rules.format_decimal(target.value)}{target.unit}"),
-                    "score": rules.format2(result.score) or "", "deviation": result.deviation,
+                                                          else f"{target.comparator}{figures.plain(target.value)}{target.unit}"),
+                    "score": figures.score(result.score, ""), "deviation": result.deviation,
                     "reason_required": result.reason_required,
                 })
             if budget is not None:
-                out.update({"rate": "—" if budget.rate is None else f"{rules.format2(budget.rate)}%",
-                            "adjusted": rules.format_decimal(budget.adjusted) or ""})
+                out.update({"rate": figures.percent(budget.rate), "adjusted": figures.whole(budget.adjusted)})
             rows.append(out)
     return JsonResponse({
         "figures": _figures(evaluation), "rows": rows,
+        # For each row the page posted, in order: its index in "rows", or null for a row the server
+        # found empty (domain/rows.py) — the page does not judge emptiness itself.
+        "posted": wizard.posted_rows(current, request.POST)[1] if current.is_rows else [],
         "totals": _totals(current, evaluation, scored=grid.scored(assessment, scheme)),
         "issues": [{"path": i.path, "message": i.message,
                     "where": labels.describe(i.path, kind=assessment.kind)} for i in issues],

@@ -15,7 +15,8 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
 
 from assessments.core.selectors import assessment_document
-from assessments.domain import interchange, rules
+from assessments.domain import figures, interchange, rules
+from assessments.domain.rows import is_empty as row_is_empty
 from assessments.core.formsteps import OUTLINE_TITLES, Step
 from assessments.domain.typed import clean_text, parse_date
 from assessments.models import Assessment
@@ -86,6 +87,22 @@ class _CleanPost:
         return [clean_text(v) for v in self.post.getlist(key)]
 
 
+def posted_rows(step, post):
+    """Return the filled rows posted on a row step, as text, and for each posted row (in page order)
+    its index among them, or None for a row left empty (``domain/rows.py``, the one rule)."""
+    lists = {col.name: post.getlist(col.name) for col in step.columns}
+    count = max((len(v) for v in lists.values()), default=0)
+    filled, positions = [], []
+    for i in range(count):
+        raw = {name: (values[i] if i < len(values) else "") for name, values in lists.items()}
+        if row_is_empty(raw):
+            positions.append(None)  # an empty row added and never filled
+        else:
+            positions.append(len(filled))
+            filled.append(raw)
+    return filled, positions
+
+
 def read_step(step: Step, post) -> StepInput:
     """Return the posted values of a step, with an error at the field for what cannot be read."""
     post = _CleanPost(post)
@@ -110,14 +127,7 @@ def read_step(step: Step, post) -> StepInput:
                 result.values[col.name] = text
         return result
 
-    lists = {col.name: post.getlist(col.name) for col in step.columns}
-    count = max((len(v) for v in lists.values()), default=0)
-    raw_rows = []
-    for i in range(count):
-        raw = {name: (values[i] if i < len(values) else "") for name, values in lists.items()}
-        if not any(v.strip() for k, v in raw.items() if k not in ("line", "band")):
-            continue  # an empty row added and never filled
-        raw_rows.append(raw)
+    raw_rows = posted_rows(step, post)[0]
     result.raw["rows"] = raw_rows
     seen_titles: dict[str, int] = {}
     for i, raw in enumerate(raw_rows):
@@ -193,7 +203,7 @@ def as_text(value):
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        return rules.format_decimal(value)
+        return figures.plain(value)
     return str(value)
 
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from assessments.domain import rules, schemes
+from assessments.domain import figures, rules, schemes
 from assessments.domain.interchange import KINDS, Document
 
 CHECKED, UNCHECKED = "☑", "☐"
@@ -68,7 +68,7 @@ class Layout:
 
 
 # ---------------------------------------------------------------------------------------------
-# Figures: the text as printed and the number behind it (formats come from rules only)
+# Figures: the text as printed (domain/figures.py) and the number behind it, for Excel
 # ---------------------------------------------------------------------------------------------
 def _places(text):
     digits = text.rstrip("%")
@@ -78,7 +78,7 @@ def _places(text):
 def figure(value, text, *, percent=False) -> Cell:
     """Return a number cell printing ``text``; Excel gets the number with the same decimals."""
     if value is None or text in (None, ""):
-        return Cell("—" if percent else "", kind="number")
+        return Cell(figures.DASH if percent else "", kind="number")
     places = _places(text)
     fmt = ("0." + "0" * places if places else "0") + ("%" if percent else "")
     return Cell(text, kind="number", value=(value / 100 if percent else value), fmt=fmt)
@@ -100,30 +100,32 @@ def value_cell(text, kind="label") -> Cell:
 
 def money(value) -> Cell:
     """An amount as the project tables print it: 2 decimals (RULES §1)."""
-    return figure(value, rules.format2(value))
+    return figure(value, figures.amount(value))
 
 
 def plain_money(value) -> Cell:
     """An amount as the department tables print it: its own decimals (897.334, 501.4, 0)."""
-    return figure(value, rules.format_decimal(value))
+    return figure(value, figures.whole(value))
 
 
 def percent(value) -> Cell:
-    return figure(value, None if value is None else f"{rules.format2(value)}%", percent=True)
+    """A rate with 2 decimals and % (95.18%); "—" without one."""
+    return figure(value, figures.percent(value, ""), percent=True)
 
 
 def short_percent(value) -> Cell:
     """A rate printed as the table prints it: 95%, 88.8% (得分率, 权重)."""
-    return figure(value, None if value is None else f"{rules.format_decimal(value)}%", percent=True)
+    return figure(value, figures.short_percent(value, ""), percent=True)
 
 
 def score(value) -> Cell:
-    return figure(value, rules.format2(value))
+    """A score with 2 decimals (98.35, 10.00)."""
+    return figure(value, figures.score(value, ""))
 
 
 def whole(value) -> Cell:
     """A weight or a score printed without trailing zeros (10, 22.5)."""
-    return figure(value, rules.format_decimal(value))
+    return figure(value, figures.whole(value))
 
 
 def choices(options, selected):
@@ -264,7 +266,7 @@ def _project_hubei(doc, ev, scheme):
     t.rows.append([Cell(_("项目属性"), kind="head"), Cell(choices(["持续性项目", "新增性项目"], p.attribute), colspan=6)])
     t.rows.append([Cell(_("项目类型"), kind="head"),
                    Cell(choices(["常年性项目", "延续性项目", "一次性项目"], p.type), colspan=6)])
-    w = rules.format_decimal(ev.execution_weight) or ""
+    w = figures.whole(ev.execution_weight)
     t.rows.append([Cell(_("预算执行情况（万元）（%s分）") % w, colspan=2, rowspan=2, kind="head"), Cell("", kind="head"),
                    Cell(_("预算数(A)"), kind="head"), Cell(_("执行数(B)"), kind="head"),
                    Cell(_("执行率(B/A)"), kind="head"), Cell(_("得分（%s分*执行率）") % w, kind="head")])
@@ -272,7 +274,7 @@ def _project_hubei(doc, ev, scheme):
     t.rows.append([Cell(_("年度财政资金总额"), kind="label"),
                    whole(total[1].adjusted if total[0] else None), whole(total[0].executed if total[0] else None),
                    short_percent(ev.execution_rate), whole(ev.execution_score)])
-    indicator_weight = rules.format_decimal(rules.indicator_block_weight(scheme))
+    indicator_weight = figures.whole(rules.indicator_block_weight(scheme))
     t.rows.append([Cell(_("年度绩效目标1（%s分）") % indicator_weight, rowspan=len(doc.indicators) + 1, kind="head"),
                    Cell(_("一级指标"), kind="head"), Cell(_("二级指标"), kind="head"), Cell(_("三级指标"), kind="head"),
                    Cell(_("年初目标值(A)"), kind="head"), Cell(_("实际完成值(B)"), kind="head"),
@@ -361,7 +363,7 @@ def _projects(projects, caption):
         t.rows.append([
             Cell(p.name), money(total[1].adjusted if total[0] else None), money(total[0].executed if total[0] else None),
             percent(ev.execution_rate),
-            Cell(f"扣{rules.format2(deduction)}" if deduction else _("不扣分"), kind="label"),
+            Cell(f"扣{figures.two(deduction)}" if deduction else _("不扣分"), kind="label"),
             score(ev.shown_total), Cell(ev.grade or "", kind="label")])
     return t
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from assessments.domain import rules
+from assessments.domain import figures, rules
 from assessments.core import selectors
 
 NEW, DROPPED, CHANGED, SAME = "new", "dropped", "changed", "same"
@@ -93,7 +93,7 @@ def year_over_year(assessments) -> YearOverYear:
         for (key, row), result in zip(_key_rows(document), evaluation.indicators):
             flag = rules.target_missed(result)
             missed += flag
-            column[key] = Cell(target=row.target, actual=row.actual, score=rules.format2(result.score) or "",
+            column[key] = Cell(target=row.target, actual=row.actual, score=figures.score(result.score, ""),
                                missed=flag, present=True)
             if key not in keys:
                 keys.append(key)

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from assessments.output import layouts, pdfworker, printing
-from assessments.domain import rules
+from assessments.domain import figures, rules
 from assessments.core import selectors
 from assessments.models import Assessment, Department, Indicator
 
@@ -123,14 +123,18 @@ def build_summary(*, user, year: int, kind: str, department: Department | None =
     """Return the summary of a year's forms of one kind in the user's scope (two queries)."""
     qs = summary_queryset(user=user, year=year, kind=kind, department=department, status=status)
     statuses = dict(Assessment.Status.choices)
-    rows = [
-        Row(pk=pk, department=dept, project=project or "", status=str(statuses.get(st, st)), budget=budget,
-            executed=executed, rate=rate, score=score, grade=grade or "")
-        for pk, dept, project, st, budget, executed, rate, score, grade in qs.order_by(
+    rows = []
+    # Grades are listed in the order of each form's own scheme (石家庄 优秀/良好/一般 at 85/75/60,
+    # nationally 优/良/中 at 90/80/60): the scale comes with the rows, in the same query.
+    grade_rank: dict[str, int] = {}
+    for pk, dept, project, st, budget, executed, rate, score, grade, scale in qs.order_by(
             "department__name", "project__name", "pk").values_list(
             "pk", "department__name", "project__name", "status", "budget_amount", "executed_amount",
-            "execution_rate", "total_score", "grade")
-    ]
+            "execution_rate", "total_score", "grade", "scheme__grade_scale"):
+        rows.append(Row(pk=pk, department=dept, project=project or "", status=str(statuses.get(st, st)),
+                        budget=budget, executed=executed, rate=rate, score=score, grade=grade or ""))
+        for rank, (_threshold, label) in enumerate(scale or []):
+            grade_rank.setdefault(label, rank)
     by_pk = {row.pk: row for row in rows}
     missed = (Indicator.objects.filter(missed=True, assessment__in=qs.values("pk"))
               .order_by("assessment_id", "order")
@@ -146,8 +150,7 @@ def build_summary(*, user, year: int, kind: str, department: Department | None =
         departments.setdefault(row.department, Total(row.department)).add(row)
         grades.setdefault(row.grade or _("未评级"), Total(row.grade or _("未评级"))).add(row)
         total.add(row)
-    order = {label: i for i, (_t, label) in enumerate(rules.Scheme(key="").grade_scale)}
-    by_grade = sorted(grades.values(), key=lambda t: (order.get(t.label, len(order)), t.label))
+    by_grade = sorted(grades.values(), key=lambda t: (grade_rank.get(t.label, len(grade_rank)), t.label))
     scope_label = department.name + _("（含下属单位）") if department is not None else _("审核范围内全部部门")
     return Summary(kind=kind, year=year, scope_label=scope_label, status=status, rows=rows,
                    by_department=list(departments.values()), by_grade=by_grade, total=total)
@@ -156,14 +159,6 @@ def build_summary(*, user, year: int, kind: str, department: Department | None =
 # ---------------------------------------------------------------------------------------------
 # Print: the same layout system as the forms (layouts.Layout → templates/print/layout.html)
 # ---------------------------------------------------------------------------------------------
-def _n(value):
-    return rules.format2(value) or ""
-
-
-def _pct(value):
-    return "—" if value is None else rules.format2(value)
-
-
 def _detail_columns(kind):
     project = kind == Assessment.Kind.PROJECT
     return ([_("序号"), _("部门（单位）")] + ([_("项目名称")] if project else [])
@@ -181,14 +176,14 @@ def summary_layout(summary: Summary) -> layouts.Layout:
         detail.rows.append(
             [layouts.Cell(str(i), kind="label"), layouts.Cell(row.department)]
             + ([layouts.Cell(row.project)] if project else [])
-            + [layouts.Cell(_n(row.budget), kind="number"), layouts.Cell(_n(row.executed), kind="number"),
-               layouts.Cell(_pct(row.rate), kind="number"), layouts.Cell(_n(row.score), kind="number"),
+            + [layouts.Cell(figures.amount(row.budget), kind="number"), layouts.Cell(figures.amount(row.executed), kind="number"),
+               layouts.Cell(figures.percent_number(row.rate), kind="number"), layouts.Cell(figures.score(row.score, ""), kind="number"),
                layouts.Cell(row.grade, kind="label"), layouts.Cell(row.missed_text)])
     t = summary.total
     detail.rows.append(
         [layouts.Cell(t.label, colspan=3 if project else 2, kind="head"),
-         layouts.Cell(_n(t.budget), kind="number"), layouts.Cell(_n(t.executed), kind="number"),
-         layouts.Cell(_pct(t.rate), kind="number"), layouts.Cell(_n(t.average), kind="number"),
+         layouts.Cell(figures.amount(t.budget), kind="number"), layouts.Cell(figures.amount(t.executed), kind="number"),
+         layouts.Cell(figures.percent_number(t.rate), kind="number"), layouts.Cell(figures.score(t.average, ""), kind="number"),
          layouts.Cell("", kind="label"), layouts.Cell(_("未完成指标 %(n)d 个") % {"n": t.missed})])
     blocks = [detail, _totals_table(_("按部门汇总"), _("部门（单位）"), summary.by_department, t),
               _totals_table(_("按等级汇总"), _("等级"), summary.by_grade, t)]
@@ -210,7 +205,8 @@ def _totals_table(caption, first, totals, grand):
     for total in list(totals) + [grand]:
         table.rows.append([layouts.Cell(total.label, kind="head" if total is grand else "text")] + [
             layouts.Cell(text, kind="number") for text in (
-                str(total.count), _n(total.budget), _n(total.executed), _pct(total.rate), _n(total.average),
+                str(total.count), figures.amount(total.budget), figures.amount(total.executed), figures.percent_number(total.rate),
+                figures.score(total.average, ""),
                 str(total.missed))])
     return table
 

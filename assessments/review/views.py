@@ -151,15 +151,8 @@ def _desk_charts(qs):
     grade_groups = []
     for key, (name, scale) in sorted(schemes.items(), key=lambda item: item[1][0]):
         counts = by_scheme[key]
-        scale = [(str(threshold), label) for threshold, label in (scale or [])]
-        bands, upper = [], None
-        for threshold, label in scale:
-            low = rules.format_decimal(Decimal(threshold))
-            band = f"≥ {low}" if upper is None else f"{low}–{upper}"
-            if Decimal(threshold) <= 0:
-                band = f"< {upper}" if upper is not None else ""
-            bands.append({"grade": label, "band": band, "n": counts.pop(label, 0)})
-            upper = low
+        bands = [{"grade": label, "band": band, "n": counts.pop(label, 0)}
+                 for label, band in rules.grade_bands([(Decimal(str(t)), label) for t, label in (scale or [])])]
         # A grade the current scale no longer has (approved under an earlier scale) is still counted.
         bands += [{"grade": label, "band": "", "n": n} for label, n in sorted(counts.items())]
         grade_groups.append({"scheme": name, "key": key, "bands": bands,

@@ -363,13 +363,14 @@
   });
 
   // ---- what the server answered (wizard.js fetches it) -----------------------------------------------
-  const SKIPPED = ["line", "band"];  // a row with only these is empty to the server too
+  // Which answer belongs to which row is the server's word ("posted": for each row the page sent,
+  // its index in "rows", or null for a row it found empty — domain/rows.py); the page never guesses.
   function showLive(data) {
-    let index = 0;
-    dataRows().forEach((row) => {
-      const filled = Array.from(row.querySelectorAll("[name]")).some((el) => el.form === form && !SKIPPED.includes(el.name) && el.value.trim() !== "");
-      if (!filled) return;
-      const result = data.rows[index++] || {};
+    const posted = data.posted || [];
+    dataRows().forEach((row, i) => {
+      const index = posted[i];
+      if (index === null || index === undefined) return;
+      const result = data.rows[index] || {};
       row.querySelectorAll("[data-live-issue], [data-issue]").forEach((el) => el.remove());
       row.querySelectorAll("[aria-describedby]").forEach((el) => el.removeAttribute("aria-describedby"));
       ["parsed", "score", "deviation", "rate", "words"].forEach((key) => {

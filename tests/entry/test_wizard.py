@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from assessments.domain import rules
+from assessments.domain import figures, rules
 from assessments.core import selectors
 from assessments.core import formsteps
 from assessments.models import Assessment, AssessmentEvent
@@ -146,7 +146,7 @@ def test_live_figures_are_the_rules_module_figures_of_the_unsaved_rows(demo):
     document = selectors.assessment_document(assessment=assessment)
     document.indicators = [rules.IndicatorRow(*r[:5], weight=Decimal(r[5])) for r in rows]
     expected = rules.evaluate(document.form(), assessment.scheme.as_rules())
-    assert data["figures"]["total"] == rules.format2(expected.total) == "94.00"  # 18 + 16 + 20 + 40
+    assert data["figures"]["total"] == figures.two(expected.total) == "94.00"  # 18 + 16 + 20 + 40
     assert data["figures"]["execution_rate"] == "90.00%"
     assert [r["score"] for r in data["rows"]] == ["16.00", "20.00", "40.00"]
     assert data["rows"][0]["parsed"] == "≥50人" and data["rows"][0]["reason_required"] is True

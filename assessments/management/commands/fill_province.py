@@ -34,7 +34,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Count
 
-from assessments.domain import interchange, library, rules
+from assessments.domain import figures, interchange, library, rules
 from assessments.core import selectors
 from assessments.core import records
 from assessments.models import (
@@ -421,7 +421,7 @@ class Command(BaseCommand):
         if unit == "%" and value <= 100:
             actual = min(actual, Decimal(100))
         actual = actual.quantize(Decimal("0.1") if unit == "%" else Decimal(1))
-        return f"{rules.format_decimal(actual)}{unit}"
+        return f"{figures.plain(actual)}{unit}"
 
     def _evaluate(self, a):
         """The cached figures by the app's own path; a form past the draft stage has no problems left."""
