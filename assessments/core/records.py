@@ -69,10 +69,10 @@ def assessment_recompute(*, assessment: Assessment) -> Assessment:
     fresh = assessment_queryset().get(pk=assessment.pk)
     form = assessment_document(assessment=fresh).form()
     evaluation = rules.evaluate(form, fresh.rules_scheme())
-    figures, missed = cached_figures(form, evaluation)
-    for name, value in figures.items():
+    cached, missed = cached_figures(form, evaluation)
+    for name, value in cached.items():
         setattr(assessment, name, value)
-    Assessment.objects.filter(pk=assessment.pk).update(**figures)
+    Assessment.objects.filter(pk=assessment.pk).update(**cached)
     rows = list(fresh.indicators.all())
     if len(rows) == len(evaluation.indicators):
         missed_ids = [row.pk for row, flag in zip(rows, missed) if flag]

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from assessments.domain import figures, rules
-from assessments.domain.rules import Issue, NumberError
+from assessments.domain import figures, rules, typed
+from assessments.domain.rules import Issue
 
 FORMAT = "assessment/1"
 KINDS = {
@@ -139,9 +139,12 @@ class _Reader:
             return ""
         if required and not value.strip():
             self.error(full, f"{label or key}不能为空")
-        if max_length is not None and len(value.strip()) > max_length:
-            self.error(full, f"{label or key}不能超过 {max_length} 个字（现有 {len(value.strip())} 个）")
-            return ""
+        if max_length is not None:
+            try:
+                typed.length(value, label=label or key, max_length=max_length)
+            except typed.InputError as exc:
+                self.error(full, str(exc))
+                return ""
         return value
 
     def number(self, data, key, path, *, label, required=False, allow_negative=False, max_places=6):
@@ -152,19 +155,17 @@ class _Reader:
                 self.error(full, f"{label}未填写")
             return None
         try:
-            number = rules.parse_decimal(value, max_places=max_places, allow_negative=allow_negative)
-            check_magnitude(number, max_places)
-            return number
-        except NumberError as exc:
-            self.error(full, f"{label}{exc}")
+            return typed.decimal(value, label=label, places=max_places, negative=allow_negative)
+        except typed.InputError as exc:
+            self.error(full, str(exc))
             return None
 
     def share(self, data, path):
-        value = self.number(data, "share", path, label="得分比例", max_places=2)
-        if value is not None and value > 100:
-            self.error(f"{path}.share", "得分比例应在 0 到 100 之间")
+        try:
+            return typed.share(data.get("share"))
+        except typed.InputError as exc:
+            self.error(f"{path}.share", str(exc))
             return None
-        return value
 
     def choice(self, data, key, path, choices, *, label):
         value = self.text(data, key, path, label=label)
@@ -174,17 +175,9 @@ class _Reader:
         return value
 
 
-# What the database columns hold (models.py); checked here so that a too-long name or an absurd
-# amount is a message at its field, not a database error (PostgreSQL refuses, SQLite would not).
+# What the database columns hold (models.py); checked here so that a too-long name is a message at
+# its field, not a database error (PostgreSQL refuses, SQLite would not). Numbers: typed.check_magnitude.
 SHORT, NAME = 50, 200
-MAX_INTEGER_DIGITS = {2: 4, 6: 14}  # decimal places → integer digits: scores numeric(6,2), money numeric(20,6)
-
-
-def check_magnitude(number, places):
-    """Raise NumberError when ``number`` does not fit the column for figures with ``places`` decimals."""
-    digits = MAX_INTEGER_DIGITS.get(places)
-    if digits is not None and abs(number) >= Decimal(10) ** digits:
-        raise NumberError(f"过大（应小于 {Decimal(10) ** digits:,}）")
 
 
 def parse_document(data, *, schemes) -> tuple[Document | None, list[Issue]]:

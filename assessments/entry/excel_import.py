@@ -3,8 +3,10 @@
 Finance offices keep their indicator tables in Excel, often in the printed layout itself (title
 rows, merged 一级/二级 cells, a 总分 row at the bottom). This module finds the header row by its
 labels, resolves merged cells, and turns every sheet row into the same posted values the wizard's
-indicator step reads, so the checks are the wizard's own (``wizard.read_step``). Each problem is
-reported with the sheet row number and the column's label. Nothing here writes to the database.
+indicator step reads, so the checks are the wizard's own (the step's row forms, entry/forms.py). Each
+problem is reported with the sheet row number and the column's label. It also signs a clean preview
+for its confirmation and shapes the preview page, so the view only wires request → form → service →
+page. Nothing here writes to the database.
 """
 from __future__ import annotations
 
@@ -19,12 +21,14 @@ from decimal import Decimal
 from xml.etree import ElementTree
 
 from django.conf import settings
+from django.core import signing
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from assessments.domain import figures, rules
 from assessments.core import formsteps, selectors
+from assessments.core.labels import display_value
 from assessments.domain import typed
 from assessments.entry import wizard
 
@@ -377,3 +381,43 @@ def template_workbook(*, assessment) -> bytes:
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+# The previewed rows travel to the confirmation in a signed hidden field: the server keeps no
+# state between the two requests, and the rows are checked again on confirmation.
+IMPORT_SALT = "excel-import-indicators"
+IMPORT_MAX_AGE = 24 * 3600  # a preview left open overnight must be uploaded again
+
+
+class PreviewExpired(ValueError):
+    """The confirmation's token is too old or was changed."""
+
+
+def preview_token(preview: Preview, *, assessment, mode: str, file_name: str) -> str:
+    """Return the signed rows of a clean preview, for the version of the form they were read for."""
+    return signing.dumps({"rows": preview.raw_rows, "mode": mode if mode in ("replace", "append") else "replace",
+                          "version": assessment.version, "file": file_name[:100]},
+                         salt=f"{IMPORT_SALT}:{assessment.pk}", compress=True)
+
+
+def confirmed_rows(token: str, *, assessment) -> dict:
+    """Return what a preview token carries (rows, mode, version, file) or raise PreviewExpired."""
+    try:
+        return signing.loads(token, salt=f"{IMPORT_SALT}:{assessment.pk}", max_age=IMPORT_MAX_AGE)
+    except signing.BadSignature as exc:
+        raise PreviewExpired(_("预览已过期或被改动，请重新上传文件。")) from exc
+
+
+def preview_page(preview: Preview, *, assessment) -> dict:
+    """Return what the preview page shows: each sheet row in the step's columns, its score and problems."""
+    step = formsteps.step_by_key(assessment, "indicators")
+    shown = [c for c in step.columns if c.name in preview.columns]
+    return {
+        "preview": preview,
+        "shown_columns": shown,
+        "rows": [{"sheet_row": n, "cells": [display_value(c.name, raw.get(c.name, "")) for c in shown],
+                  "result": preview.scores[i] if i < len(preview.scores) else None,
+                  "issues": preview.issues_at(n)}
+                 for i, (n, raw) in enumerate(zip(preview.sheet_rows, preview.raw_rows))],
+        "general_issues": [i for i in preview.issues if i.sheet_row not in preview.sheet_rows],
+    }

@@ -8,7 +8,6 @@ import datetime
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.db import OperationalError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,53 +18,30 @@ from django.views.decorators.http import require_POST
 
 from assessments.core import access, labels, selectors
 from assessments.entry import drafts, grid
-from assessments.domain import figures, interchange, library, rules
+from assessments.domain import figures, library, rules
 from assessments.core.errors import AppError
-from assessments.core.params import int_param, year_param
+from assessments.core.params import int_param
 from assessments.core import records
 from assessments.entry import services
 from assessments.core import formsteps
 from assessments.domain import typed
-from assessments.entry import wizard
-from assessments.models import (
-    Assessment,
-    DepartmentBaseData,
-    FiscalYear,
-)
-
-
-PROJECT_NAME_MAX = 200  # Project.name's column
+from assessments.entry import forms, wizard
+from assessments.models import DepartmentBaseData, FiscalYear
 
 
 @login_required
 def assessment_new(request):
     departments = selectors.departments_fillable_by(user=request.user)
-    errors = {}
     if request.method == "POST":
-        kind = request.POST.get("kind", "")
-        department_pk = int_param(request.POST.get("department"))
-        department = departments.filter(pk=department_pk).first() if department_pk else None
-        year = request.POST.get("year", "")
-        project_name = typed.clean_text(request.POST.get("project_name", "")).strip()
-        if kind not in Assessment.Kind.values:
-            errors["kind"] = _("请选择表单类型")
-        if department is None:
-            errors["department"] = _("请选择部门")
-        if year_param(year) is None:
-            errors["year"] = _("年度应为 2000–2100 之间的四位数字")
-        if kind == Assessment.Kind.PROJECT and not project_name:
-            errors["project_name"] = _("项目支出绩效自评表须填写项目名称")
-        elif len(project_name) > PROJECT_NAME_MAX:
-            errors["project_name"] = _("项目名称不能超过 %(max)d 个字（现有 %(n)d 个）") % {
-                "max": PROJECT_NAME_MAX, "n": len(project_name)}
-        if not errors:
-            assessment = services.assessment_create(user=request.user, kind=kind, department=department,
-                                                    year=int(year), project_name=project_name)
+        form = forms.AssessmentNewForm(request.POST, departments=departments)
+        if form.is_valid():
+            data = form.cleaned_data
+            assessment = services.assessment_create(user=request.user, kind=data["kind"], department=data["department"],
+                                                    year=data["year"], project_name=data["project_name"])
             return redirect("assessment_edit", pk=assessment.pk)
-    return render(request, "assessments/new.html", {
-        "departments": departments, "kinds": Assessment.Kind.choices, "errors": errors, "post": request.POST,
-        "default_year": request.POST.get("year") or str(datetime.date.today().year),
-    })
+    else:
+        form = forms.AssessmentNewForm(departments=departments, initial={"year": str(datetime.date.today().year)})
+    return render(request, "assessments/new.html", {"departments": departments, "form": form})
 
 
 @login_required
@@ -234,18 +210,22 @@ def _render_step(request, assessment, steps, current, post=None, conflict=None, 
                 if change[key] is not None:
                     change[key] = labels.display_value(change["path"], change[key])
     is_scored = grid.scored(assessment, scheme)
-    field_issues = {}
-    for issue in issues if not current.is_rows else []:
-        field_issues.setdefault(issue.path, issue.message)
+    step_form = None
+    if not current.is_rows:
+        field_issues = {}
+        for issue in issues:
+            field_issues.setdefault(issue.path, issue.message)
+        # The step's form shows what was typed, with the page's one message per field (reading or rules).
+        step_form = forms.StepForm(current, data=wizard.as_post(current, raw))
+        step_form.show_issues({col.name: field_issues.get(col.name) or field_issues.get(f"analysis.{col.name}")
+                               for col in current.fields
+                               if col.name in field_issues or f"analysis.{col.name}" in field_issues})
     return render(request, "assessments/wizard.html", {
         "assessment": assessment, "steps": steps, "step": current, "raw": raw, "columns": columns,
         "template_hidden": template_hidden, "rows": rows,
         "colspan": 2 + len(columns) + (1 if current.rows == "budget" and not assessment.kind == rules.KIND_TARGETS else 0) + (
             (1 + is_scored + (assessment.kind != rules.KIND_TARGETS)) if current.rows == "indicators" else 0),
-        "field_issues": field_issues,
-        "fields": [{"col": col, "value": raw.get(col.name, ""),
-                    "issue": field_issues.get(col.name) or field_issues.get(f"analysis.{col.name}")}
-                   for col in current.fields],
+        "step_form": step_form,
         "figures": _figures(evaluation), "evaluation": evaluation,
         "problems": grid.problem_list(assessment, steps, issues),
         "library": wizard_library(assessment.kind) if current.rows == "indicators" else [],
@@ -372,37 +352,28 @@ def assessment_reuse(request, pk, action):
     return redirect("assessment_step", pk=pk, step="indicators")
 
 
-IMPORT_SALT = "excel-import-indicators"
-
-
-IMPORT_MAX_AGE = 24 * 3600  # a preview left open overnight must be uploaded again
-
-
 @login_required
 def indicators_import(request, pk):
-    """Excel → preview → confirm. Nothing is written until a clean preview is confirmed.
-
-    The previewed rows travel in a signed hidden field (the server keeps no state between the two
-    requests), and are checked again on confirmation, against the version they were read for.
-    """
+    """Excel → preview → confirm. Nothing is written until a clean preview is confirmed (excel_import.py)."""
     # excel_import loads openpyxl (about half a second); only these two pages need it.
     from assessments.entry import excel_import
 
     assessment = selectors.assessment_fillable_or_404(user=request.user, pk=pk)
-    if not access.for_form(request.user, assessment).can_edit() or formsteps.step_by_key(assessment, "indicators") is None:
+    step = formsteps.step_by_key(assessment, "indicators")
+    if not access.for_form(request.user, assessment).can_edit() or step is None:
         messages.error(request, _("此表已提交或已审核，不能导入。"))
         return redirect("assessment_detail", pk=pk)
     context = {"assessment": assessment, "limit_mb": settings.EXCEL_IMPORT_MAX_BYTES / 2**20,
-               "mode": request.POST.get("mode", "replace")}
+               "mode": request.POST.get("mode", "replace"), "columns": step.columns}
+    status = 200
     if request.method == "POST" and "token" in request.POST:
         try:
-            payload = signing.loads(request.POST["token"], salt=f"{IMPORT_SALT}:{assessment.pk}",
-                                    max_age=IMPORT_MAX_AGE)
+            payload = excel_import.confirmed_rows(request.POST["token"], assessment=assessment)
             services.assessment_import_indicators(
                 assessment=assessment, user=request.user, raw_rows=payload["rows"], mode=payload["mode"],
                 expected_version=payload["version"], source=payload["file"])
-        except signing.BadSignature:
-            messages.error(request, _("预览已过期或被改动，请重新上传文件。"))
+        except excel_import.PreviewExpired as exc:
+            messages.error(request, str(exc))
         except records.ConcurrentEdit as conflict:
             messages.error(request, _("预览之后此表已被%(by)s修改，为免覆盖，请重新上传文件再确认。")
                            % {"by": conflict.by})
@@ -415,42 +386,21 @@ def indicators_import(request, pk):
             return redirect("assessment_step", pk=pk, step="indicators")
         return redirect("indicators_import", pk=pk)
     if request.method == "POST":
-        # Refuse an oversized body before Django spools it to disk.
-        length = int_param(request.META.get("CONTENT_LENGTH"), low=0) or 0
-        upload = None
-        if length > settings.EXCEL_IMPORT_MAX_BYTES + 65536:
-            context["refused"] = _("文件过大：上限为 %(limit).1f MB。") % {"limit": context["limit_mb"]}
+        # The declared size is checked before request.FILES makes Django spool the body to disk.
+        form = forms.IndicatorWorkbookForm.for_request(request)
+        try:
+            if not form.is_valid():
+                raise excel_import.WorkbookRefused(" ".join(form.non_field_errors()))
+            upload = form.cleaned_data["file"]
+            preview = excel_import.read_indicator_workbook(upload, assessment=assessment)
+        except excel_import.WorkbookRefused as exc:
+            context["refused"] = str(exc)
+            status = 400
         else:
-            upload = request.FILES.get("file")
-            if upload is None:
-                context["refused"] = _("请选择要导入的 Excel 文件（.xlsx）。")
-        if upload is not None:
-            try:
-                preview = excel_import.read_indicator_workbook(upload, assessment=assessment)
-            except excel_import.WorkbookRefused as exc:
-                context["refused"] = str(exc)
-            else:
-                context["preview"] = preview
-                step = formsteps.step_by_key(assessment, "indicators")
-                shown = [c for c in step.columns if c.name in preview.columns]
-                context["shown_columns"] = shown
-                context["rows"] = [
-                    {"sheet_row": n, "cells": [labels.display_value(c.name, raw.get(c.name, "")) for c in shown],
-                     "result": preview.scores[i] if i < len(preview.scores) else None,
-                     "issues": preview.issues_at(n)}
-                    for i, (n, raw) in enumerate(zip(preview.sheet_rows, preview.raw_rows))]
-                context["general_issues"] = [i for i in preview.issues if i.sheet_row not in preview.sheet_rows]
-                context["file_name"] = upload.name
-                if preview.is_clean:
-                    mode = context["mode"] if context["mode"] in ("replace", "append") else "replace"
-                    context["token"] = signing.dumps(
-                        {"rows": preview.raw_rows, "mode": mode, "version": assessment.version,
-                         "file": upload.name[:100]},
-                        salt=f"{IMPORT_SALT}:{assessment.pk}", compress=True)
-        status = 400 if "refused" in context else 200
-    else:
-        status = 200
-    context["columns"] = formsteps.step_by_key(assessment, "indicators").columns
+            context.update(excel_import.preview_page(preview, assessment=assessment), file_name=upload.name)
+            if preview.is_clean:
+                context["token"] = excel_import.preview_token(preview, assessment=assessment, file_name=upload.name,
+                                                              mode=form.cleaned_data["mode"])
     context["existing"] = assessment.indicators.count()
     return render(request, "assessments/import.html", context, status=status)
 
@@ -477,41 +427,23 @@ def base_data_edit(request, department_pk, year):
     # Looking writes nothing: the fiscal year is created only when base data for it is saved.
     fiscal_year = FiscalYear.objects.filter(year=year).first()
     base = selectors.base_data_for(department=department, fiscal_year=fiscal_year) if fiscal_year else None
-    fields = [DepartmentBaseData._meta.get_field(name) for name in DepartmentBaseData.FIELDS]
-    errors, raw = {}, {}
     if request.method == "POST":
         if not can_edit:
             raise Http404
-        values = {}
-        for f in fields:
-            text = request.POST.get(f.name, "").strip()
-            raw[f.name] = text
-            if not text:
-                values[f.name] = None
-                continue
-            integer = f.get_internal_type() == "PositiveIntegerField"
+        form = forms.BaseDataForm(request.POST)
+        if form.is_valid():
             try:
-                value = rules.parse_decimal(text, max_places=0 if integer else 6, allow_negative=False)
-                if integer and value >= 10**9:
-                    raise rules.NumberError(_("过大"))
-                interchange.check_magnitude(value, 6)
-            except rules.NumberError as exc:
-                errors[f.name] = f"{f.verbose_name}{exc}"
-                continue
-            values[f.name] = int(value) if f.get_internal_type() == "PositiveIntegerField" else value
-        if not errors:
-            try:
-                services.base_data_upsert(department=department, values=values, user=request.user,
+                services.base_data_upsert(department=department, values=form.cleaned_data, user=request.user,
                                           fiscal_year=fiscal_year or records.fiscal_year_get_or_create(year=year))
             except AppError as exc:
                 messages.error(request, str(exc))
             else:
                 messages.success(request, _("基础数据已保存。"))
                 return redirect("base_data_edit", department_pk=department.pk, year=year)
-    elif base is not None:
-        raw = {f.name: wizard.as_text(getattr(base, f.name)) for f in fields}
+    else:
+        initial = {name: wizard.as_text(getattr(base, name)) for name in DepartmentBaseData.FIELDS} if base else {}
+        form = forms.BaseDataForm(initial=initial, editable=can_edit)
     derived = rules.department_indicators(base.as_rules()) if base is not None else []
     return render(request, "assessments/base_data.html", {
-        "department": department, "year": year, "fields": [(f, raw.get(f.name, ""), errors.get(f.name)) for f in fields],
-        "derived": derived, "can_edit": can_edit,
+        "department": department, "year": year, "form": form, "derived": derived, "can_edit": can_edit,
     })

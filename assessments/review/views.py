@@ -23,7 +23,7 @@ from assessments.core import decorators
 from assessments.domain import rules
 from assessments.core.errors import AppError
 from assessments.core.params import int_param, year_param
-from assessments.review import services
+from assessments.review import forms, services
 from assessments.domain import typed
 from assessments.models import (
     Assessment,
@@ -35,25 +35,25 @@ from assessments.models import (
 @require_POST
 def assessment_review(request, pk, action):
     assessment = selectors.assessment_visible_or_404(user=request.user, pk=pk)
-    try:
-        if action == "approve":
-            services.assessment_approve(assessment=assessment, user=request.user,
-                                        comment=typed.clean_text(request.POST.get("comment", "")))
-            messages.success(request, _("已审核通过。"))
-        elif action == "return":
-            rows = [(typed.clean_text(key[len("comment:"):]), typed.clean_text(value))
-                    for key, value in request.POST.items() if key.startswith("comment:")]
-            services.assessment_return(assessment=assessment, user=request.user,
-                                       comment=typed.clean_text(request.POST.get("comment", "")), row_comments=rows)
-            messages.success(request, _("已退回修改。"))
-        elif action == "reopen":
-            services.assessment_reopen(assessment=assessment, user=request.user,
-                                       reason=typed.clean_text(request.POST.get("reason", "")))
-            messages.success(request, _("已重新打开，开始新的修订。"))
-        else:
-            raise Http404
-    except AppError as exc:
-        messages.error(request, str(exc))
+    # A refusal (out of turn, a comment missing) is shown on the form's page by web.middleware.
+    if action == "approve":
+        form = forms.ReviewForm(request.POST)
+        form.is_valid()  # text only: whether a comment is required is the service's rule
+        services.assessment_approve(assessment=assessment, user=request.user, comment=form.cleaned_data["comment"])
+        messages.success(request, _("已审核通过。"))
+    elif action == "return":
+        form = forms.ReviewForm(request.POST)
+        form.is_valid()
+        services.assessment_return(assessment=assessment, user=request.user, comment=form.cleaned_data["comment"],
+                                   row_comments=form.row_comments())
+        messages.success(request, _("已退回修改。"))
+    elif action == "reopen":
+        form = forms.ReopenForm(request.POST)
+        form.is_valid()
+        services.assessment_reopen(assessment=assessment, user=request.user, reason=form.cleaned_data["reason"])
+        messages.success(request, _("已重新打开，开始新的修订。"))
+    else:
+        raise Http404
     return redirect("assessment_detail", pk=pk)
 
 
@@ -62,13 +62,8 @@ def assessment_review(request, pk, action):
 def comment_reply(request, pk, comment_pk):
     assessment = selectors.assessment_fillable_or_404(user=request.user, pk=pk)
     comment = get_object_or_404(assessment.comments, pk=comment_pk)
-    try:
-        services.comment_reply(comment=comment, user=request.user,
-                               text=typed.clean_text(request.POST.get("reply", "")))
-    except AppError as exc:
-        if request.headers.get("X-Requested-With") == "fetch":
-            return JsonResponse({"error": str(exc)}, status=409)
-        messages.error(request, str(exc))
+    # A refusal (the form is no longer open) reaches web.middleware: 409 JSON to the script, else a message.
+    services.comment_reply(comment=comment, user=request.user, text=typed.clean_text(request.POST.get("reply", "")))
     if request.headers.get("X-Requested-With") == "fetch":
         # Answered in place: the filer stays on the page with whatever they were typing.
         comment.refresh_from_db()
@@ -81,10 +76,7 @@ def comment_reply(request, pk, comment_pk):
 def comment_resolve(request, pk, comment_pk):
     assessment = selectors.assessment_visible_or_404(user=request.user, pk=pk)
     comment = get_object_or_404(assessment.comments, pk=comment_pk)
-    try:
-        services.comment_resolve(comment=comment, user=request.user)
-    except AppError as exc:
-        messages.error(request, str(exc))
+    services.comment_resolve(comment=comment, user=request.user)  # a refusal: web.middleware
     return redirect("assessment_detail", pk=pk)
 
 

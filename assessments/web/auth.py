@@ -1,10 +1,32 @@
-"""Sign-in throttling is django-axes (settings AXES_*); this module holds the project's two hooks."""
+"""Sign-in: the form of the sign-in page, and the project's two hooks of django-axes' throttling (settings AXES_*)."""
 import unicodedata
 
 from axes.backends import AxesStandaloneBackend
 from axes.helpers import get_cool_off
+from django import forms
 from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from assessments.core.forms import FieldMessages
+
+
+class SignInForm(FieldMessages, AuthenticationForm):
+    """The sign-in page's form (drawn by crispy): Django's own checks, the app's labels and message."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        # A wrong user name and a wrong password get the same message: a stranger learns no user names.
+        "invalid_login": _("用户名或密码不正确，请重新输入。"),
+        "inactive": _("此账号已停用，请联系管理员。"),
+    }
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].label = _("用户名")
+        self.fields["password"].label = _("密码")
+        self.fields["password"].widget = forms.PasswordInput(attrs={"autocomplete": "current-password"})
 
 
 def throttle_username(request, credentials):

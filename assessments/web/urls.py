@@ -6,11 +6,11 @@ from assessments.entry import views as entry_views
 from assessments.exchange import views as exchange_views
 from assessments.output import views as output_views
 from assessments.review import views as review_views
-from assessments.web import views
+from assessments.web import auth, views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", auth_views.LoginView.as_view(authentication_form=auth.SignInForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("assessments/new/", entry_views.assessment_new, name="assessment_new"),
     path("assessments/<int:pk>/", views.assessment_detail, name="assessment_detail"),

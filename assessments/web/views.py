@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from assessments.core import access, labels, selectors, textdiff
 from assessments.domain import interchange, rules, schemes as shipped_schemes
 from assessments.core.params import year_param
-from assessments.review import attachments, services as review_services
+from assessments.review import attachments, forms as review_forms, services as review_services
 from assessments.models import (
     Assessment,
     AssessmentEvent,
@@ -57,6 +57,7 @@ def assessment_detail(request, pk):
         # The same rule as review_services.comment_resolve asks (or the comment's author, checked per comment).
         "may_resolve": assessment.status != Assessment.Status.APPROVED and perms.is_current_reviewer(),
         "can_reopen": perms.can_reopen(),
+        "review_form": review_forms.ReviewForm(), "reopen_form": review_forms.ReopenForm(),
         "changes": _marked_changes(assessment) if assessment.status == Assessment.Status.SUBMITTED else [],
         "comments": _with_resolve(perms, assessment.comments.select_related("author", "resolved_by")),
         "assessment": assessment,

@@ -19,8 +19,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "crispy_forms",
-    "crispy_bootstrap5",
-    "formtools",
     "django_tasks",
     "django_tasks_db",
     "axes",
@@ -114,8 +112,10 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
-CRISPY_TEMPLATE_PACK = "bootstrap5"
+# The app's own template pack (templates/plain/): the markup static/css/app.css styles, no Bootstrap
+# CSS or JS to serve. The indicator grid is not drawn by crispy (hundreds of cells; entry/forms.py).
+CRISPY_ALLOWED_TEMPLATE_PACKS = ("plain",)
+CRISPY_TEMPLATE_PACK = "plain"
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

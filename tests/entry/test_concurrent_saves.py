@@ -133,7 +133,7 @@ def test_twenty_simultaneous_saves_on_sqlite_all_succeed(sqlite_server):
 @pytest.mark.django_db(transaction=True)
 def test_twenty_simultaneous_saves_of_one_version_end_in_success_or_the_conflict_page(live_server, demo):
     if connection.vendor == "sqlite":
-        pytest.skip("the test server shares one in-memory SQLite connection; see the test above")
+        pytest.skip("on SQLite, concurrent saves are the gunicorn test above (with the production SQLite settings)")
     assessment = Assessment.objects.filter(department__name="武汉市新洲区总工会", status="draft",
                                            kind="project_self_assessment").first()
     path = f"/assessments/{assessment.pk}/edit/goals/"

@@ -189,7 +189,7 @@ def test_a_component_score_above_its_weight_is_shown_at_its_cell(filler):
 def test_base_data_amounts_are_labelled_in_万元_and_head_counts_are_not(filler):
     assessment = Assessment.objects.get(department__name="武汉市新洲区总工会", kind="department_self_assessment")
     page = filler.get(reverse("base_data_edit", args=[assessment.department_id, assessment.fiscal_year.year])).content.decode()
-    labels = re.findall(r"<label>([^<]*)<input", page)
+    labels = re.findall(r"<label for=\"[^\"]*\">([^<]*)</label>", page)  # crispy draws label and input apart
     assert labels and all(("（万元）" in label) != ("人" in label or "编制" in label) for label in labels), labels
 
 

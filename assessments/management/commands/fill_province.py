@@ -443,8 +443,8 @@ class Command(BaseCommand):
                 row.reason = REASON if row.actual_text != row.target_text else ""
             evaluation = rules.evaluate(selectors.assessment_document(assessment=a).form(), scheme)
         # The figures and each row's 未完成 flag as the services cache them on every write.
-        figures, missed = records.cached_figures(selectors.assessment_document(assessment=a).form(), evaluation)
-        for name, value in figures.items():
+        cached, missed = records.cached_figures(selectors.assessment_document(assessment=a).form(), evaluation)
+        for name, value in cached.items():
             setattr(a, name, value)
         for row, flag in zip(a._prefetched_objects_cache["indicators"]._result_cache, missed):
             row.missed = flag
