@@ -4,11 +4,11 @@
 
 Scores 1,000 forms × 100 indicator rows (the mix of bench_scoring.py: ≥ / ≤ / = / 定性 rows with
 random figures, so most target/actual pairs are new to every cache) through the current
-``assessments/domain/rules.py`` and through the one at git revision REV (default: the branch point
-with main, ``git merge-base HEAD main``), interleaved in the same process, and prints indicators
-per second for each (best of N rounds, and the median). Time is the process's CPU time: on a
-machine shared with other work, wall time measures the neighbours as much as the code. Both read the same Form objects: the
-rules' dataclasses are read by attribute only. Then it profiles one round of the current code.
+``assessments/domain/rules.py`` and through the one at git revision REV (default: ``BASELINE``,
+rules.py as issue 14 measured it; else where HEAD left main), interleaved in the same process, and
+prints indicators per second for each (best of N rounds, and the median). Time is the process's CPU
+time: on a machine shared with other work, wall time measures the neighbours as much as the code.
+Both read the same Form objects: the rules' dataclasses are read by attribute only. Then it profiles one round of the current code.
 """
 import argparse
 import cProfile
@@ -42,12 +42,16 @@ def rules_at(revision):
     return module
 
 
+# rules.py as issue 14 measured it (before it was split by RULES section and sped up).
+BASELINE = "ee02856"
+
+
 def _branch_point():
-    """Return where this branch left main (or origin/main), or None outside such a clone."""
-    for base in ("main", "origin/main"):
+    """Return the baseline revision if this clone has it, else where HEAD left main, else None."""
+    for command in (["git", "rev-parse", "--verify", "--quiet", f"{BASELINE}^{{commit}}"],
+                    ["git", "merge-base", "HEAD", "main"], ["git", "merge-base", "HEAD", "origin/main"]):
         try:
-            return subprocess.check_output(["git", "merge-base", "HEAD", base], cwd=ROOT, text=True,
-                                           stderr=subprocess.DEVNULL).strip()
+            return subprocess.check_output(command, cwd=ROOT, text=True, stderr=subprocess.DEVNULL).strip()
         except (subprocess.CalledProcessError, FileNotFoundError):
             continue
     return None

@@ -6,7 +6,7 @@ Each entry names the published table it was checked on (RULES.md).
 """
 from decimal import Decimal
 
-from assessments.domain import rules
+from assessments.domain import figures, rules
 
 # How each jurisdiction prints its forms, as the published tables show them. Titles are patterns with
 # {year}, {department} and {project}; "department_order" lists the blocks of the department report in
@@ -82,7 +82,7 @@ def outline_for(key: str, stored: dict | None = None) -> dict:
     return merged
 
 
-NATIONAL_GRADES = [["90", "优"], ["80", "良"], ["60", "中"], ["0", "差"]]
+NATIONAL_GRADES = [[figures.plain(threshold), label] for threshold, label in rules.NATIONAL_GRADE_SCALE]
 
 SHIPPED_SCHEMES = [
     {
