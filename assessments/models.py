@@ -4,8 +4,8 @@ Money is stored exactly in 万元 with 6 decimals (RULES §1); every computed fi
 ``assessments.rules`` — the few stored on ``Assessment`` are a cache refreshed by the services.
 """
 import json
-from decimal import ROUND_HALF_UP, Decimal
 import uuid
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator

@@ -20,14 +20,33 @@ if .venv/bin/lint-imports --no-cache; then RESULT[Contracts]=passed; else RESULT
 run_pytest() {  # $1 = label; the environment says which database
   echo "=== $1 ==="
   "$PY" -m pytest "${EXTRA[@]}"
-  local code=$?
-  # Exit 5 means no test ran: that is a failure here, never a pass.
-  if [[ $code -eq 0 ]]; then RESULT[$1]=passed; else RESULT[$1]="failed (pytest exit $code)"; fi
+  record "$1" $?
 }
+
+record() {  # $1 = label, $2 = pytest's exit code
+  # Exit 5 means no test ran: that is a failure here, never a pass.
+  if [[ $2 -eq 0 ]]; then RESULT[$1]=passed; else RESULT[$1]="failed (pytest exit $2)"; fi
+}
+
+SQLITE_BG=
+stop_sqlite() { [[ -n "$SQLITE_BG" ]] && kill "$SQLITE_BG" 2>/dev/null; return 0; }
+trap stop_sqlite EXIT
+trap 'stop_sqlite; exit 130' INT TERM
 
 if [[ " $WHICH " == *" sqlite "* ]]; then
   # An empty DATABASE_URL means the default, SQLite (config/env.py).
-  DATABASE_URL= run_pytest SQLite
+  if [[ " $WHICH " == *" postgres "* && -z "${TEST_SERIAL:-}" ]]; then
+    # Both databases: SQLite runs in the background while PostgreSQL runs in front. Much of a run
+    # waits on other processes (Chromium, gunicorn, PDF renderers, the database server), so the two
+    # side by side on two cores take little longer than one. Its output follows when it ends;
+    # TEST_SERIAL=1 runs them one after the other.
+    SQLITE_LOG=$(mktemp /tmp/yusuan-sqlite.XXXXXX)
+    echo "=== SQLite: running in the background, its output follows PostgreSQL's ==="
+    DATABASE_URL= "$PY" -m pytest "${EXTRA[@]}" >"$SQLITE_LOG" 2>&1 &
+    SQLITE_BG=$!
+  else
+    DATABASE_URL= run_pytest SQLite
+  fi
 fi
 
 if [[ " $WHICH " == *" postgres "* ]]; then
@@ -38,10 +57,12 @@ if [[ " $WHICH " == *" postgres "* ]]; then
     PGROOT=$(mktemp -d /tmp/yusuan-pg.XXXXXX)
     as_pg() { if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
     cleanup() {
+      stop_sqlite
       as_pg "$PGBIN/pg_ctl" -D "$PGROOT/data" -m immediate stop >/dev/null 2>&1 || true
       rm -rf "$PGROOT"
     }
-    trap cleanup EXIT INT TERM
+    trap cleanup EXIT
+    trap 'cleanup; exit 130' INT TERM
     [[ $(id -u) -eq 0 ]] && chown postgres:postgres "$PGROOT"
     PGPORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     as_pg "$PGBIN/initdb" -D "$PGROOT/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 --no-sync >"$PGROOT/initdb.log" 2>&1 \
@@ -55,6 +76,16 @@ if [[ " $WHICH " == *" postgres "* ]]; then
       DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/app" run_pytest PostgreSQL
     fi
   fi
+fi
+
+if [[ -n "$SQLITE_BG" ]]; then
+  wait "$SQLITE_BG"
+  code=$?
+  SQLITE_BG=
+  echo "=== SQLite ==="
+  cat "$SQLITE_LOG"
+  record SQLite $code
+  rm -f "$SQLITE_LOG"
 fi
 
 echo

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.conf import settings as django_settings
 from django.core.cache import caches
 from django.core.management import call_command
 from django.core.management.color import no_style
@@ -115,6 +116,14 @@ def filler(demo):
 def reviewer(demo):
     """The 财政局 reviewer (czj_reviewer), who reviews the five demo departments, signed in."""
     return signed_in("czj_reviewer")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _media_of_this_run(tmp_path_factory):
+    """Files a test writes without asking for ``media`` (kept PDFs of approved forms) go to a folder of
+    this run's own, never var/media: a PDF kept by another run, on another database whose form has the
+    same id and version, must not be served as this form's."""
+    django_settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
 
 
 @pytest.fixture

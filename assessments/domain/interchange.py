@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-import re
 
 from assessments.domain import figures, rules, typed
 from assessments.domain.rules import Issue

@@ -17,6 +17,7 @@ from django.dispatch import receiver
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
 from assessments.core import records, selectors
 from assessments.core.errors import AppError
 from assessments.entry import services

@@ -15,10 +15,10 @@ import io
 import posixpath
 import re
 import unicodedata
-from xml.etree import ElementTree
 import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
+from xml.etree import ElementTree
 
 from django.conf import settings
 from django.core import signing

@@ -16,11 +16,11 @@ one font stylesheet are kept per process: a new one per render re-reads the font
 from __future__ import annotations
 
 import atexit
-from concurrent.futures import ProcessPoolExecutor
 import os
 import subprocess
 import tempfile
 import threading
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 # The families the print layout names, their weights, and the suffix of the prepared subset family.

@@ -4,13 +4,13 @@ All three walk the same ``layouts.Layout``; none of them knows which form it pri
 """
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
 import hashlib
 import logging
 import multiprocessing
 import os
-from pathlib import Path
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.staticfiles import finders

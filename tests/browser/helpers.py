@@ -22,3 +22,13 @@ def sign_in_page(page, base, username, password=None):
 def sign_in(browser, base, username, password=None, **context):
     """Return a page of a new browser context (its own cookies) signed in as ``username``."""
     return sign_in_page(browser.new_context(**context).new_page(), base, username, password)
+
+
+def save_and_wait(page, button="button[value=stay]"):
+    """Press a button that posts the page's form and wait for the server's answer to load.
+
+    A click returns as soon as the browser has sent nothing yet or half the post; reading the
+    database (or closing the browser) before the next page has loaded races the save.
+    """
+    with page.expect_navigation():
+        page.click(button)

@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 
 from assessments.entry import services as entry_services
 from assessments.models import Assessment, Department
+from tests.browser.helpers import save_and_wait, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -13,11 +14,7 @@ def test_live_figures_land_on_their_own_rows_around_an_empty_one(demo, live_serv
     form = entry_services.assessment_create(
         user=User.objects.get(username="xinzhou"), kind="project_self_assessment",
         department=Department.objects.get(name="武汉市新洲区总工会"), year=2025, project_name="空行")
-    page = browser.new_context().new_page()
-    page.goto(f"{live_server.url}/")
-    page.fill("input[name=username]", "xinzhou")
-    page.fill("input[name=password]", "demo-xinzhou-2024")
-    page.click("button[type=submit]")
+    page = sign_in(browser, live_server.url, "xinzhou")
     page.goto(f"{live_server.url}/assessments/{form.pk}/edit/indicators/")
     rows = page.locator("#rows tbody tr[data-row]")
     for _ in range(3 - rows.count()):
@@ -40,6 +37,6 @@ def test_live_figures_land_on_their_own_rows_around_an_empty_one(demo, live_serv
     expect(rows.nth(1).locator('[data-out="score"]')).to_have_text("")
     expect(rows.nth(1).locator(".error")).to_have_count(0)
 
-    page.click("button[value=stay]")
+    save_and_wait(page)
     saved = Assessment.objects.get(pk=form.pk).indicators.order_by("order")
     assert [i.name for i in saved] == ["帮扶人数", "发放对象符合要求"]

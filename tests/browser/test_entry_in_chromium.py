@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from assessments.models import Assessment
-from tests.browser.helpers import sign_in_page
+from tests.browser.helpers import save_and_wait, sign_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -47,7 +47,7 @@ def test_build_the_xinzhou_table_leave_and_continue(demo, live_server, browser):
 
     # The browser is closed in the middle of the indicator table: the rows are saved only by
     # leaving the step, so save first as a user would, then walk away.
-    page.click("button[value=stay]")
+    save_and_wait(page)
     context.close()
 
     context = browser.new_context()

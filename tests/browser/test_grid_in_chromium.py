@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from assessments.entry import services as entry_services
 from assessments.review import services as review_services
 from assessments.models import Assessment, Department
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import save_and_wait, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -63,7 +63,7 @@ def test_a_block_pasted_from_excel_fills_the_cells_from_the_focused_one_and_adds
 
     # 万元 in the amount headers of the budget step, and the page does not scroll sideways at 1,366 px.
     assert page.evaluate("document.documentElement.scrollWidth") <= 1366
-    page.click("button[value=stay]")
+    save_and_wait(page)
     assert list(Assessment.objects.get(pk=form.pk).indicators.values_list("name", flat=True)) == [
         "帮扶人数", "发放对象符合要求", '职工"满意"程度']
     page.goto(f"{live_server.url}/assessments/{form.pk}/edit/budget/")
@@ -106,7 +106,7 @@ def test_keyboard_only_entry_moves_between_cells_and_enter_never_submits(demo, l
     expect(second.locator("[name=actual]")).to_be_focused()
     expect(page.locator('[data-figure="total"]')).not_to_have_text("—")  # live figures, from the server
     expect(first.locator('[data-out="score"]')).to_have_text("30.00")
-    page.click("button[value=stay]")
+    save_and_wait(page)
     saved = Assessment.objects.get(pk=form.pk).indicators.get(order=0)
     assert (saved.name, saved.actual_text, saved.source) == ("慰问人数", "105人", "台账")
 
@@ -134,7 +134,7 @@ def test_delete_a_row_and_undo(demo, live_server, browser):
     expect(data_rows(page)).to_have_count(2)
     page.keyboard.press("Alt+z")
     expect(data_rows(page)).to_have_count(3)
-    page.click("button[value=stay]")
+    save_and_wait(page)
     assert list(Assessment.objects.get(pk=form.pk).indicators.values_list("name", flat=True)) == [
         "发放对象符合要求", "帮扶人数", '职工"满意"程度']
 
@@ -188,7 +188,7 @@ def test_report_paste_from_word_keeps_paragraphs_and_drops_hidden_characters(dem
     page.evaluate("text => navigator.clipboard.writeText(text)", word)
     page.keyboard.press("Control+V")
     expect(page.locator("#rows [data-out=words]").first).to_have_text("29")  # counted by the server
-    page.click("button[value=stay]")
+    save_and_wait(page)
     first_title = page.locator("#rows [name=title]").first.input_value()
     saved = {s.title: s.text for s in assessment.report_sections.all()}[first_title]
     assert saved == "第一段：全年完成任务。\n第二段：存在问题。\n第三段：改进措施。"

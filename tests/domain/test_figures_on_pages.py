@@ -42,7 +42,7 @@ def pdf_text(client, assessment):
 def test_a_shijiazhuang_grade_reads_the_same_on_detail_desk_and_pdf(demo, actual, total, grade):
     form = shijiazhuang_form(f"评分档次 {actual}", actual)
     assert (str(form.total_score), form.grade) == (total, grade)
-    reviewer = signed_in("czj_reviewer", "demo-review-czj-2024")
+    reviewer = signed_in("czj_reviewer")
 
     detail = reviewer.get(reverse("assessment_detail", args=[form.pk])).content.decode()
     figures = detail.split('class="figures"')[1].split("</section>")[0]
@@ -57,7 +57,7 @@ def test_a_shijiazhuang_grade_reads_the_same_on_detail_desk_and_pdf(demo, actual
 
 def test_the_detail_page_prints_score_rates_as_published_never_none_or_a_trailing_zero(demo):
     form = Assessment.objects.get(department__name="武汉市新洲区总工会", kind=Assessment.Kind.DEPARTMENT)
-    reviewer = signed_in("czj_reviewer", "demo-review-czj-2024")
+    reviewer = signed_in("czj_reviewer")
     page = reviewer.get(reverse("assessment_detail", args=[form.pk])).content.decode()
     table = page.split(">评分结果</h2>")[1].split("</table>")[0]
     for rate in ("88.8%", "80.3%", "95.5%", "95%"):
@@ -67,7 +67,7 @@ def test_the_detail_page_prints_score_rates_as_published_never_none_or_a_trailin
 
 def test_the_server_tells_the_page_which_posted_rows_are_empty(demo):
     form = shijiazhuang_form("空行", "100%")
-    filler = signed_in("shijiazhuang", "demo-sjz-2024")
+    filler = signed_in("shijiazhuang")
     posted = {"level1": ["产出指标", "", "效益指标", ""], "level2": ["数量指标", "", "", ""],
               "name": ["完成任务数量", "", "生活质量", "  "], "target": ["100%", "", "提高", ""],
               "actual": ["90%", "", "提高", ""], "weight": ["50", "", "30", ""],

@@ -17,6 +17,9 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from assessments.models import Assessment
+from tests.helpers import DEMO_PASSWORDS
+
 pytestmark = pytest.mark.slow  # gunicorn in a subprocess, twenty threads at once
 REPO = Path(__file__).resolve().parents[2]
 SAVES = 20
@@ -80,6 +83,8 @@ def _press_save_together(browsers, path, posts):
 @pytest.fixture
 def sqlite_server(tmp_path):
     """gunicorn (2 processes × 10 threads) on a fresh SQLite file set up as DATABASE_URL says."""
+    if connection.vendor != "sqlite":  # before migrating and starting a server for nothing
+        pytest.skip("the SQLite configuration is what is under test")
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
            "DJANGO_SETTINGS_MODULE": "config.settings.test", "PYTHONDONTWRITEBYTECODE": "1"}
     python = sys.executable
@@ -111,13 +116,11 @@ def _draft_goals_path(env):
 
 
 def test_twenty_simultaneous_saves_on_sqlite_all_succeed(sqlite_server):
-    if connection.vendor != "sqlite":
-        pytest.skip("the SQLite configuration is what is under test")
     base, env, log = sqlite_server
     pk, events_before = _draft_goals_path(env)
     browsers = [Browser(base) for _ in range(SAVES)]
     for browser in browsers:
-        browser.sign_in("xinzhou", "demo-xinzhou-2024")
+        browser.sign_in("xinzhou", DEMO_PASSWORDS["xinzhou"])
         assert browser.request(f"/assessments/{pk}/edit/goals/")[0] == 200
     posts = [{"goal_expected": f"第 {i} 人的预期目标", "goal_achieved": "已完成", "action": "stay"} for i in range(SAVES)]
     results = _press_save_together(browsers, f"/assessments/{pk}/edit/goals/", posts)
@@ -128,25 +131,15 @@ def test_twenty_simultaneous_saves_on_sqlite_all_succeed(sqlite_server):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_twenty_simultaneous_saves_of_one_version_end_in_success_or_the_conflict_page(live_server):
+def test_twenty_simultaneous_saves_of_one_version_end_in_success_or_the_conflict_page(live_server, demo):
     if connection.vendor == "sqlite":
         pytest.skip("on SQLite, concurrent saves are the gunicorn test above (with the production SQLite settings)")
-    from io import StringIO
-
-    from django.core.management import call_command
-
-    from assessments.models import Assessment, ScoringScheme
-    from assessments.domain.schemes import load_shipped
-
-    # A transactional test run before this one may have emptied every table, schemes included.
-    load_shipped(ScoringScheme)
-    call_command("load_demo", stdout=StringIO())
     assessment = Assessment.objects.filter(department__name="武汉市新洲区总工会", status="draft",
                                            kind="project_self_assessment").first()
     path = f"/assessments/{assessment.pk}/edit/goals/"
     browsers = [Browser(live_server.url) for _ in range(SAVES)]
     for browser in browsers:
-        browser.sign_in("xinzhou", "demo-xinzhou-2024")
+        browser.sign_in("xinzhou", DEMO_PASSWORDS["xinzhou"])
     version = str(assessment.version)
     posts = [{"goal_expected": f"第 {i} 人的预期目标", "goal_achieved": "已完成", "action": "stay",
               "version": version} for i in range(SAVES)]

@@ -6,7 +6,6 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.test import Client
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -15,6 +14,7 @@ from assessments.domain import interchange
 from assessments.core import selectors
 from assessments.exchange import services as exchange_services
 from assessments.models import Assessment, Department, FiscalYear, Indicator, Project
+from tests.helpers import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -103,8 +103,7 @@ def test_a_nul_character_is_refused_on_import_and_dropped_in_the_wizard(demo, ex
     data["indicators"][0]["name"] = "人数\x00"
     document, errors = interchange.parse_document(data, schemes=selectors.scheme_map())
     assert document is None and [e.path for e in errors] == ["indicators[0].name"]
-    client = Client()
-    assert client.login(username="xinzhou", password="demo-xinzhou-2024")
+    client = signed_in("xinzhou")
     assessment = Assessment.objects.get(project__name="劳模经费")
     url = reverse("assessment_step", args=[assessment.pk, "goals"])
     assert client.post(url, {"goal_expected": "帮扶\x00劳模", "action": "stay"}).status_code == 302

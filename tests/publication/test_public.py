@@ -109,7 +109,7 @@ def test_cache_control_etag_and_304(published):
     # Withdrawing a form (the reviewer's 撤回公开 button, with a reason) changes the page, so the old ETag
     # no longer matches.
     shown, _hidden = published
-    reviewer = signed_in("czj_reviewer", "demo-review-czj-2024")
+    reviewer = signed_in("czj_reviewer")
     response = reviewer.post(reverse("assessment_publication", args=[shown[0].pk, "withdraw"]), {"reason": "数据复核"})
     assert response.status_code == 302
     assert "已撤回公开" in reviewer.get(response["Location"]).content.decode()

@@ -4,14 +4,14 @@ import pytest
 from django.urls import reverse
 
 from assessments.models import Assessment
+from tests.helpers import DEMO_PASSWORDS
 
 pytestmark = pytest.mark.django_db
 
 
-
-
-def login(client, username, password):
-    response = client.post(reverse("login"), {"username": username, "password": password})
+def login(client, username):
+    """Sign in through the sign-in page itself, as a demo user."""
+    response = client.post(reverse("login"), {"username": username, "password": DEMO_PASSWORDS[username]})
     assert response.status_code == 302, response.content.decode()[:500]
 
 
@@ -23,14 +23,14 @@ def test_anonymous_users_are_sent_to_the_chinese_sign_in_page(client):
 
 
 def test_a_filler_sees_only_their_department(client, demo):
-    login(client, "xinzhou", "demo-xinzhou-2024")
+    login(client, "xinzhou")
     page = client.get(reverse("home")).content.decode()
     assert "困难职工帮扶" in page and "武汉市新洲区总工会" in page
     assert "苏州市总工会" not in page and "专项业务培训费" not in page
 
 
 def test_another_departments_assessment_is_a_404_for_every_view(client, demo):
-    login(client, "xinzhou", "demo-xinzhou-2024")
+    login(client, "xinzhou")
     foreign = Assessment.objects.get(project__name="专项业务培训费")
     for name in ("assessment_detail", "assessment_export_json", "assessment_print_preview"):
         assert client.get(reverse(name, args=[foreign.pk])).status_code == 404
@@ -39,7 +39,7 @@ def test_another_departments_assessment_is_a_404_for_every_view(client, demo):
 
 
 def test_the_detail_page_shows_the_computed_figures(client, demo):
-    login(client, "shijiazhuang", "demo-sjz-2024")
+    login(client, "shijiazhuang")
     assessment = Assessment.objects.get(project__name="专项业务培训费")
     page = client.get(reverse("assessment_detail", args=[assessment.pk])).content.decode()
     for figure in ("83.47%", "8.35", "98.35", "优秀"):
@@ -49,7 +49,7 @@ def test_the_detail_page_shows_the_computed_figures(client, demo):
 
 
 def test_a_reviewer_sees_the_supervised_units_but_not_other_departments(client, demo):
-    login(client, "jiangmen_reviewer", "demo-review-jm-2024")
+    login(client, "jiangmen_reviewer")
     page = client.get(reverse("home")).content.decode()
     assert "江门市工人文化宫" in page and "江门市总工会" in page
     assert "苏州市总工会" not in page
@@ -58,7 +58,7 @@ def test_a_reviewer_sees_the_supervised_units_but_not_other_departments(client, 
 
 
 def test_amounts_print_in_wan_yuan_with_two_decimals_and_official_labels(client, demo):
-    login(client, "shijiazhuang", "demo-sjz-2024")
+    login(client, "shijiazhuang")
     assessment = Assessment.objects.get(project__name="专项业务培训费")
     page = client.get(reverse("assessment_detail", args=[assessment.pk])).content.decode()
     assert "年度资金总额" in page and ">8.70<" in page and ">10.42<" in page
@@ -66,7 +66,7 @@ def test_amounts_print_in_wan_yuan_with_two_decimals_and_official_labels(client,
 
 
 def test_downloads_in_the_page_give_the_pdf_and_the_excel_file(client, demo):
-    login(client, "xinzhou", "demo-xinzhou-2024")
+    login(client, "xinzhou")
     assessment = Assessment.objects.get(project__name="困难职工帮扶")
     page = client.get(reverse("assessment_detail", args=[assessment.pk])).content.decode()
     pdf_url = reverse("assessment_download", args=[assessment.pk, "pdf"])

@@ -22,7 +22,7 @@ def reopened(demo):
 
 def test_publishing_a_form_not_yet_approved_says_why_on_the_form_page(reopened):
     draft = reopened
-    reviewer = signed_in("czj_reviewer", "demo-review-czj-2024")
+    reviewer = signed_in("czj_reviewer")
     detail = reverse("assessment_detail", args=[draft.pk])
     response = reviewer.post(reverse("assessment_publication", args=[draft.pk, "publish"]), HTTP_REFERER=
                              "http://testserver" + detail)
@@ -35,14 +35,14 @@ def test_publishing_a_form_not_yet_approved_says_why_on_the_form_page(reopened):
 
 def test_a_refusal_without_a_referer_goes_back_to_the_form(reopened):
     draft = reopened
-    reviewer = signed_in("czj_reviewer", "demo-review-czj-2024")
+    reviewer = signed_in("czj_reviewer")
     response = reviewer.post(reverse("assessment_publication", args=[draft.pk, "publish"]))
     assert response.status_code == 302 and response["Location"] == reverse("assessment_detail", args=[draft.pk])
 
 
 def test_a_refusal_to_a_script_is_json_with_the_message(reopened):
     draft = reopened
-    reviewer = signed_in("czj_reviewer", "demo-review-czj-2024")
+    reviewer = signed_in("czj_reviewer")
     response = reviewer.post(reverse("assessment_publication", args=[draft.pk, "publish"]),
                              HTTP_X_REQUESTED_WITH="fetch")
     assert response.status_code == 409 and "只有已审核的表可以公开" in response.json()["error"]
@@ -50,7 +50,7 @@ def test_a_refusal_to_a_script_is_json_with_the_message(reopened):
 
 def test_a_foreign_referer_is_not_followed(reopened):
     draft = reopened
-    reviewer = signed_in("czj_reviewer", "demo-review-czj-2024")
+    reviewer = signed_in("czj_reviewer")
     response = reviewer.post(reverse("assessment_publication", args=[draft.pk, "publish"]),
                              HTTP_REFERER="https://evil.example/phish")
     assert response["Location"] == reverse("assessment_detail", args=[draft.pk])
