@@ -13,9 +13,7 @@ ratio to the trivial view /ping (session + signed-in user, no template) measured
 so runs on a busy machine compare. Query counts are per request.
 """
 import argparse
-import json
 import os
-import re
 import shutil
 import statistics
 import subprocess
