@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Min, Q
 
 from assessments.core import access
-from assessments.models import Assessment, ReviewLevel
+from assessments.models import Assessment, ReviewLevel, ScoringScheme
 
 # What a row of the waiting list or the desk's table shows (Assessment.title, the department, the
 # lights): read only these columns of the five tables.
@@ -30,6 +30,9 @@ class DeskSummary:
     # (scheme key, scheme name, its grade scale, grade, forms) of the forms with a budget and a grade.
     graded: list = field(default_factory=list)
     scales: dict = field(default_factory=dict)
+    # department id → [forms at or above their scheme's execution threshold, below it, without a
+    # budget, the lowest rate] (the execution chart).
+    departments: dict = field(default_factory=dict)
 
 
 def listed(assessments):
@@ -52,25 +55,46 @@ def desk_summary(*, user, assessments, limit=100) -> DeskSummary:
     if not scope.is_admin:
         plain = (plain & Q(department_id__in=scope.reviewed) & ~Q(department_id__in=scope.fillable)
                  if scope.reviewed else Q(pk=None))
-    # One scan, grouped by what the counts and the grade chart need (a few dozen groups for a province).
+    # One scan for every figure of the desk, grouped by department, status, scheme and grade (a few
+    # thousand groups for a province, summed here): the counts by status, the waiting count, the
+    # grade chart and the execution chart. Grouping by the scheme's id, not its name and scale, keeps
+    # the hashing cheap; the few schemes are read apart.
+    threshold = F("scheme__execution_threshold")
     groups = (assessments.order_by()
-              .values_list("status", "scheme__key", "scheme__name", "scheme__grade_scale", "grade")
+              .values_list("department_id", "status", "scheme_id", "grade")
               .annotate(n=Count("pk"),
                         # Graded: only forms with a budget (a draft with an empty 预算资金 has no meaningful total).
                         graded=Count("pk", filter=Q(execution_rate__isnull=False) & ~Q(grade="")),
                         waiting_plain=Count("pk", filter=plain),
-                        chained=Count("pk", filter=submitted & Q(department_id__in=chained_departments))))
+                        chained=Count("pk", filter=submitted & Q(department_id__in=chained_departments)),
+                        ok=Count("pk", filter=Q(execution_rate__gte=threshold)),
+                        low=Count("pk", filter=Q(execution_rate__lt=threshold)),
+                        lowest=Min("execution_rate")))
     summary = DeskSummary(counts={value: 0 for value in Assessment.Status.values})
-    figures = {"waiting_plain": 0, "chained": 0}
-    graded = {}
-    for status, key, name, scale, grade, n, graded_n, waiting_plain, chained in groups:
-        summary.counts[status] = summary.counts.get(status, 0) + n
-        figures["waiting_plain"] += waiting_plain
-        figures["chained"] += chained
+    counts, graded, departments = summary.counts, {}, summary.departments
+    waiting_plain = chained = 0
+    for department, status, scheme, grade, n, graded_n, plain_n, chained_n, ok, low, lowest in groups:
+        counts[status] = counts.get(status, 0) + n
+        waiting_plain += plain_n
+        chained += chained_n
         if graded_n:
-            graded[(key, name, grade)] = graded.get((key, name, grade), 0) + graded_n
-            summary.scales[key] = scale
-    summary.graded = [(key, name, summary.scales[key], grade, n) for (key, name, grade), n in graded.items()]
+            graded[(scheme, grade)] = graded.get((scheme, grade), 0) + graded_n
+        figures = departments.get(department)
+        if figures is None:
+            departments[department] = [ok, low, n - ok - low, lowest]
+        else:
+            figures[0] += ok
+            figures[1] += low
+            figures[2] += n - ok - low
+            if lowest is not None and (figures[3] is None or lowest < figures[3]):
+                figures[3] = lowest
+    schemes = {pk: (key, name, scale) for pk, key, name, scale in ScoringScheme.objects.filter(
+        pk__in={scheme for scheme, _grade in graded}).values_list("pk", "key", "name", "grade_scale")}
+    for (scheme, grade), n in graded.items():
+        key, name, scale = schemes[scheme]
+        summary.graded.append((key, name, scale, grade, n))
+        summary.scales[key] = scale
+    figures = {"waiting_plain": waiting_plain, "chained": chained}
     summary.total = sum(summary.counts.values())
     with_chain = []
     if figures["chained"]:

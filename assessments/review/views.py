@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Min, Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
@@ -102,7 +101,9 @@ def review_desk(request):
     # Counts and distributions come from the database; only one page of rows is loaded, so a
     # province-wide desk (10,000 forms) costs the same queries and memory as a small one. The
     # counts, the waiting count and the page total are one aggregate (review/selectors.py).
-    figures = _desk_figures(request.user, filters, qs)
+    # 300 options for a finance bureau: plain rows, not model instances.
+    departments = list(selectors.departments_visible_to(user=request.user).order_by("name").values("pk", "name"))
+    figures = _desk_figures(request.user, filters, qs, departments)
     summary = figures["summary"]
     counts = {label: summary.counts.get(value, 0) for value, label in Assessment.Status.choices}
     # Most recently changed first: what a reviewer looks for, and an index scan (see Assessment.Meta).
@@ -115,15 +116,14 @@ def review_desk(request):
         "query": urlencode(query),
         "waiting": summary.waiting, "waiting_count": summary.waiting_count, "counts": counts, "filters": filters,
         **figures["charts"],
-        # 300 options for a finance bureau: plain rows, not model instances.
-        "departments": selectors.departments_visible_to(user=request.user).order_by("name").values("pk", "name"),
+        "departments": departments,
         "statuses": Assessment.Status.choices, "kinds": Assessment.Kind.choices,
         "years": list(FiscalYear.objects.order_by("-year").values_list("year", flat=True)),
     })
 
 
-def _desk_figures(user, filters, qs):
-    """The desk's counts, waiting list and charts: two scans of the scope (10,000 forms for a
+def _desk_figures(user, filters, qs, departments):
+    """The desk's counts, waiting list and charts: one scan of the scope (10,000 forms for a
     finance bureau), kept in the cache per user and filter while no form is written and no status
     or scope changes.
 
@@ -143,7 +143,8 @@ def _desk_figures(user, filters, qs):
     # What the list shows of each waiting form, not the records (a small entry to keep).
     summary.waiting = [{"pk": a.pk, "title": a.title, "department": {"name": a.department.name}}
                        for a in summary.waiting]
-    figures = {"summary": summary, "charts": _desk_charts(qs, summary.graded)}
+    figures = {"summary": summary, "charts": _desk_charts(summary, departments)}
+    summary.departments = None  # counted into the charts: not kept
     cache.set(key, (version, figures), DESK_KEPT_SECONDS)
     return figures
 
@@ -160,11 +161,12 @@ WAITING_SHOWN = 100
 DESK_DEPARTMENTS_CHARTED = 20
 
 
-def _desk_charts(qs, graded):
-    """The desk's two charts as data (and the tables that say the same in text), in one more query.
+def _desk_charts(summary, departments):
+    """The desk's two charts as data (and the tables that say the same in text).
 
-    ``graded`` is the grade counts by scheme, counted with the desk's other figures
-    (review/selectors.py desk_summary).
+    The grade counts by scheme and the execution by department are counted with the desk's other
+    figures in one scan (review/selectors.py desk_summary); ``departments`` (pk, name), ordered by
+    name, are the scope's.
 
     Grades are counted per scoring scheme, on that scheme's own scale (优秀/良好/一般 at 85/75/60
     is not 优/良/中 at 90/80/60), and only for forms with a budget: a draft whose 预算资金 is
@@ -172,7 +174,7 @@ def _desk_charts(qs, graded):
     at or above their scheme's threshold, below it, or without a budget, with the lowest rate.
     """
     by_scheme, schemes = {}, {}
-    for key, name, scale, grade, n in graded:
+    for key, name, scale, grade, n in summary.graded:
         by_scheme.setdefault(key, {})[grade] = n
         schemes[key] = (name, scale)
     grade_groups = []
@@ -184,14 +186,14 @@ def _desk_charts(qs, graded):
         bands += [{"grade": label, "band": "", "n": n} for label, n in sorted(counts.items())]
         grade_groups.append({"scheme": name, "key": key, "bands": bands,
                              "total": sum(b["n"] for b in bands)})
-    threshold = F("scheme__execution_threshold")
-    per_department = list(
-        qs.order_by().values("department__name")
-        .annotate(ok=Count("pk", filter=Q(execution_rate__gte=threshold)),
-                  low=Count("pk", filter=Q(execution_rate__lt=threshold)),
-                  none=Count("pk", filter=Q(execution_rate__isnull=True)),
-                  lowest=Min("execution_rate"))
-        .order_by("-low", "lowest", "department__name")[:DESK_DEPARTMENTS_CHARTED + 1])
+    # Most forms below their threshold first, then the lowest rate (no rate last), then by name in
+    # the database's order (the order of ``departments``, the filter's options).
+    rank = {d["pk"]: i for i, d in enumerate(departments)}
+    names = {d["pk"]: d["name"] for d in departments}
+    ordered = sorted(summary.departments.items(),
+                     key=lambda item: (-item[1][1], item[1][3] is None, item[1][3] or 0, rank.get(item[0], 0)))
+    per_department = [{"department__name": names.get(pk, ""), "ok": ok, "low": low, "none": none, "lowest": lowest}
+                      for pk, (ok, low, none, lowest) in ordered[:DESK_DEPARTMENTS_CHARTED + 1]]
     shown = per_department[:DESK_DEPARTMENTS_CHARTED]
     chart = {
         "grades": [{"title": g["scheme"], "labels": [f"{b['grade']}（{b['band']}）" if b["band"] else b["grade"]
