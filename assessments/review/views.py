@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse, reverse_lazy
 from django.utils.html import format_html_join
@@ -102,22 +103,19 @@ def review_desk(request):
         qs = qs.filter(kind=filters["kind"])
     # Counts and distributions come from the database; only one page of rows is loaded, so a
     # province-wide desk (10,000 forms) costs the same queries and memory as a small one. The
-    # counts, the waiting count and the page total are one aggregate (review/selectors.py).
-    # 300 options for a finance bureau: plain rows, not model instances.
+    # counts, the waiting count, the page total and both charts are one aggregate (review/selectors.py),
+    # kept rendered. The scope's 300 departments (a finance bureau): plain rows, not model instances.
     departments = list(selectors.departments_visible_to(user=request.user).order_by("name").values("pk", "name"))
     figures = _desk_figures(request.user, filters, qs, departments)
-    summary = figures["summary"]
-    counts = {label: summary.counts.get(value, 0) for value, label in Assessment.Status.choices}
     # Most recently changed first: what a reviewer looks for, and an index scan (see Assessment.Meta).
     paginator = Paginator(review_selectors.listed(qs).order_by("-updated_at", "-id"), DESK_PAGE_SIZE)
-    paginator.count = summary.total  # known from the aggregate: no second count of the scope
+    paginator.count = figures["total"]  # known from the aggregate: no second count of the scope
     page = paginator.get_page(request.GET.get("page"))
     query = {k: v for k, v in filters.items() if v}
     return render(request, "assessments/desk.html", {
         "assessments": labels.with_choice_labels(page.object_list, "kind", "status"), "page": page,
         "query": urlencode(query),
-        "waiting": summary.waiting, "waiting_count": summary.waiting_count, "counts": counts, "filters": filters,
-        **figures["charts"],
+        "figures_html": figures["html"], "filters": filters,
         # 300 options, written here: a template loop over them cost more than the rest of the page.
         "department_options": format_html_join("", '<option value="{}"{}>{}</option>', (
             (d["pk"], SELECTED if str(d["pk"]) == filters["department"] else "", d["name"]) for d in departments)),
@@ -144,11 +142,13 @@ def _desk_figures(user, filters, qs, departments):
     if kept is not None and kept[0] == version:
         return kept[1]
     summary = review_selectors.desk_summary(user=user, assessments=qs, limit=WAITING_SHOWN)
-    # What the list shows of each waiting form, not the records (a small entry to keep).
-    summary.waiting = [{"pk": a.pk, "title": a.title, "department": {"name": a.department.name}}
-                       for a in summary.waiting]
-    figures = {"summary": summary, "charts": _desk_charts(summary, departments)}
-    summary.departments = None  # counted into the charts: not kept
+    counts = {label: summary.counts.get(value, 0) for value, label in Assessment.Status.choices}
+    # Rendered here, once per count, and kept as HTML: 100 waiting forms and the charts' tables cost
+    # more to render than the rest of the page.
+    html = render_to_string("assessments/_desk_figures.html", {
+        "counts": counts, "waiting": summary.waiting, "waiting_count": summary.waiting_count,
+        **_desk_charts(summary, departments)})
+    figures = {"total": summary.total, "html": html}
     cache.set(key, (version, figures), DESK_KEPT_SECONDS)
     return figures
 
