@@ -9,7 +9,10 @@ when there are such forms.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import Count, F, Min, Q
 
 from assessments.core import access
@@ -84,7 +87,18 @@ def desk_summary(*, user, assessments, limit=100) -> DeskSummary:
     summary = DeskSummary(counts={value: 0 for value in Assessment.Status.values})
     counts, graded, departments = summary.counts, {}, summary.departments
     waiting_plain = chained = 0
-    for department, status, scheme, grade, n, graded_n, plain_n, chained_n, ok, low, lowest in groups:
+    # Read through a plain cursor: the ORM's per-value converters (int() of every count, for a few
+    # thousand groups) cost more than the rest of this loop. The database driver already answers
+    # with ints; ``lowest`` is made a Decimal below for the departments charted.
+    try:
+        sql, params = groups.query.sql_with_params()
+    except EmptyResultSet:  # a scope without departments
+        rows = []
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+    for department, status, scheme, grade, n, graded_n, plain_n, chained_n, ok, low, lowest in rows:
         counts[status] = counts.get(status, 0) + n
         waiting_plain += plain_n
         chained += chained_n
@@ -99,6 +113,10 @@ def desk_summary(*, user, assessments, limit=100) -> DeskSummary:
             figures[2] += n - ok - low
             if lowest is not None and (figures[3] is None or lowest < figures[3]):
                 figures[3] = lowest
+    rate = Assessment._meta.get_field("execution_rate")
+    for figures in departments.values():
+        if figures[3] is not None and not isinstance(figures[3], Decimal):  # SQLite answers a float
+            figures[3] = rate.to_python(figures[3]).quantize(Decimal(1).scaleb(-rate.decimal_places))
     schemes = {pk: (key, name, scale) for pk, key, name, scale in ScoringScheme.objects.filter(
         pk__in={scheme for scheme, _grade in graded}).values_list("pk", "key", "name", "grade_scale")}
     for (scheme, grade), n in graded.items():
