@@ -106,16 +106,32 @@ def review_desk(request):
     # counts, the waiting count, the page total and both charts are one aggregate (review/selectors.py),
     # kept rendered. The scope's 300 departments (a finance bureau): plain rows, not model instances.
     departments = list(selectors.departments_visible_to(user=request.user).order_by("name").values("pk", "name"))
-    figures = _desk_figures(request.user, filters, qs, departments)
+    key = "desk:%s:%s" % (request.user.pk, urlencode(sorted(filters.items())))
+    version = _desk_version()
+    kept = cache.get(key)
+    figures = kept[1] if kept is not None and kept[0] == version else None
+    changed = figures is None
+    if changed:
+        figures = _desk_figures(request.user, qs, departments)
     # Most recently changed first: what a reviewer looks for, and an index scan (see Assessment.Meta).
     paginator = Paginator(review_selectors.listed(qs).order_by("-updated_at", "-id"), DESK_PAGE_SIZE)
     paginator.count = figures["total"]  # known from the aggregate: no second count of the scope
     page = paginator.get_page(request.GET.get("page"))
     query = {k: v for k, v in filters.items() if v}
+    # The first pages' rows are kept rendered in the same entry, under the same version: every
+    # write of a form moves the version, so a kept page shows what a fresh one would.
+    rows = figures["pages"].get(page.number)
+    if rows is None:
+        rows = render_to_string("assessments/_desk_rows.html", {
+            "assessments": labels.with_choice_labels(page.object_list, "kind", "status"), "page": page,
+            "query": urlencode(query)})
+        if page.number <= DESK_PAGES_KEPT:
+            figures["pages"][page.number] = rows
+            changed = True
+    if changed:  # one write of the cache for the figures and the page
+        cache.set(key, (version, figures), DESK_KEPT_SECONDS)
     return render(request, "assessments/desk.html", {
-        "assessments": labels.with_choice_labels(page.object_list, "kind", "status"), "page": page,
-        "query": urlencode(query),
-        "figures_html": figures["html"], "filters": filters,
+        "figures_html": figures["html"], "rows_html": rows, "filters": filters, "page": page,
         # 300 options, written here: a template loop over them cost more than the rest of the page.
         "department_options": format_html_join("", '<option value="{}"{}>{}</option>', (
             (d["pk"], SELECTED if str(d["pk"]) == filters["department"] else "", d["name"]) for d in departments)),
@@ -124,10 +140,16 @@ def review_desk(request):
     })
 
 
-def _desk_figures(user, filters, qs, departments):
-    """The desk's counts, waiting list and charts: one scan of the scope (10,000 forms for a
-    finance bureau), kept in the cache per user and filter while no form is written and no status
-    or scope changes.
+def _desk_version():
+    """Return what the desk's kept figures and pages are valid for (see _desk_figures)."""
+    latest = Assessment.objects.order_by("-updated_at", "-id").values_list("updated_at", flat=True).first()
+    return (versions.ATTENTION.current(), latest)
+
+
+def _desk_figures(user, qs, departments):
+    """Count the desk's figures, waiting list and charts in one scan of the scope (10,000 forms for
+    a finance bureau) and render them; the view keeps them in the cache per user and filter, with
+    the first pages' rows, while no form is written and no status or scope changes.
 
     Every write of a form moves its ``updated_at`` (the newest is one read of the index the desk
     lists by); changes of status and scope bump ``versions.ATTENTION`` when committed. Two saves
@@ -135,12 +157,6 @@ def _desk_figures(user, filters, qs, departments):
     ``updated_at``: the entry is kept DESK_KEPT_SECONDS at most, so a chart is never staler than that.
     Writes cost nothing more: nothing is bumped on a save.
     """
-    key = "desk:%s:%s" % (user.pk, urlencode(sorted(filters.items())))
-    latest = Assessment.objects.order_by("-updated_at", "-id").values_list("updated_at", flat=True).first()
-    version = (versions.ATTENTION.current(), latest)
-    kept = cache.get(key)
-    if kept is not None and kept[0] == version:
-        return kept[1]
     summary = review_selectors.desk_summary(user=user, assessments=qs, limit=WAITING_SHOWN)
     counts = {label: summary.counts.get(value, 0) for value, label in Assessment.Status.choices}
     # Rendered here, once per count, and kept as HTML: 100 waiting forms and the charts' tables cost
@@ -148,9 +164,7 @@ def _desk_figures(user, filters, qs, departments):
     html = render_to_string("assessments/_desk_figures.html", {
         "counts": counts, "waiting": summary.waiting, "waiting_count": summary.waiting_count,
         **_desk_charts(summary, departments)})
-    figures = {"total": summary.total, "html": html}
-    cache.set(key, (version, figures), DESK_KEPT_SECONDS)
-    return figures
+    return {"total": summary.total, "html": html, "pages": {}}
 
 
 DESK_KEPT_SECONDS = 60
@@ -159,6 +173,8 @@ SELECTED = mark_safe(" selected")
 
 
 DESK_PAGE_SIZE = 50
+
+DESK_PAGES_KEPT = 5
 
 
 WAITING_SHOWN = 100
