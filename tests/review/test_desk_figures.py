@@ -57,3 +57,35 @@ def test_the_desk_is_not_recounted_while_nothing_changes_and_shows_a_submission_
     page, _ = desk(reviewer)
     table = page.split('id="execution-table"')[1].split("</table>")[0]
     assert table != returned.split('id="execution-table"')[1].split("</table>")[0]
+
+
+def row_of(page, form):
+    """The desk's table row of ``form``: its status and 执行率 cells as shown."""
+    table = page.split('class="list lights"')[1].split("</table>")[0]
+    row = table.split(f'href="/assessments/{form.pk}/"')[1].split("</tr>")[0]
+    return re.findall(r"<td[^>]*>([^<]*)</td>", row)[:2]
+
+
+def test_a_kept_page_of_the_desk_shows_a_save_and_a_submission_at_once(demo):
+    reviewer = signed_in("czj_reviewer", "demo-review-czj-2024")
+    form = Assessment.objects.get(project__name="困难职工帮扶")
+    first, computed = desk(reviewer)
+    again, kept = desk(reviewer)
+    assert again == first and kept < computed  # the rows too are kept, not read again
+    status, rate = row_of(first, form)
+
+    step = formsteps.step_by_key(form, "budget")
+    raw = wizard.current_raw(form, step)
+    raw["rows"][0]["executed"] = "0"
+    entry_services.assessment_save_step(assessment=form, user=form.department.memberships.first().user,
+                                        step=step, data=wizard.read_step(step, wizard.as_post(step, raw)))
+    saved, _ = desk(reviewer)
+    assert row_of(saved, form)[1] != rate
+    # The form was written last: the first row of the table.
+    assert saved.split('class="list lights"')[1].split("<tbody>")[1].startswith(
+        f"<tr><td>{form.fiscal_year.year}</td><td>{form.department.name}</td><td><a href=\"/assessments/{form.pk}/\"")
+
+    filler = signed_in("xinzhou", "demo-xinzhou-2024")
+    filler.post(reverse("assessment_step", args=[form.pk, "preview"]), {"action": "submit"})
+    submitted, _ = desk(reviewer)
+    assert row_of(submitted, form)[0] == "已提交" != status
