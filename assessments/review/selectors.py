@@ -23,6 +23,9 @@ from assessments.models import Assessment, ReviewLevel, ScoringScheme
 LISTED_FIELDS = ("kind", "status", "updated_at", "execution_rate", "total_score", "grade",
                  "fiscal_year__year", "department__name", "project__name", "scheme__execution_threshold")
 
+# What a waiting form shows: its title (Assessment.title) and its department.
+WAITING_FIELDS = ("kind", "fiscal_year__year", "department__name", "project__name")
+
 
 @dataclass
 class DeskSummary:
@@ -136,6 +139,8 @@ def desk_summary(*, user, assessments, limit=100) -> DeskSummary:
     shown = with_chain[:limit]
     if len(shown) < limit:  # asked even when the count is 0: a page costs the same queries whatever waits
         # Newest first, which the (updated_at, id) index serves without sorting the scope by name.
-        shown += list(listed(assessments.filter(plain)).order_by("-updated_at", "-id")[:limit - len(shown)])
+        # Only what the list shows (the title and the department): no scheme, no figures.
+        shown += list(assessments.filter(plain).select_related(None).select_related("fiscal_year", "department", "project")
+                      .only(*WAITING_FIELDS).order_by("-updated_at", "-id")[:limit - len(shown)])
     summary.waiting = shown
     return summary

@@ -118,8 +118,9 @@ def review_desk(request):
     paginator.count = figures["total"]  # known from the aggregate: no second count of the scope
     page = paginator.get_page(request.GET.get("page"))
     query = {k: v for k, v in filters.items() if v}
-    # The first pages' rows are kept rendered in the same entry, under the same version: every
-    # write of a form moves the version, so a kept page shows what a fresh one would.
+    # The first page's rows are kept rendered in the same entry, under the same version (every
+    # write of a form moves the version, so a kept page shows what a fresh one would): counted and
+    # rendered together after a write, they cost one write of the cache.
     rows = figures["pages"].get(page.number)
     if rows is None:
         rows = render_to_string("assessments/_desk_rows.html", {
@@ -174,7 +175,7 @@ SELECTED = mark_safe(" selected")
 
 DESK_PAGE_SIZE = 50
 
-DESK_PAGES_KEPT = 5
+DESK_PAGES_KEPT = 1  # a later page: rendered at each visit (keeping it costs a write of the cache)
 
 
 WAITING_SHOWN = 100
