@@ -104,15 +104,20 @@ def review_desk(request):
     # Counts and distributions come from the database; only one page of rows is loaded, so a
     # province-wide desk (10,000 forms) costs the same queries and memory as a small one. The
     # counts, the waiting count, the page total and both charts are one aggregate (review/selectors.py),
-    # kept rendered. The scope's 300 departments (a finance bureau): plain rows, not model instances.
-    departments = list(selectors.departments_visible_to(user=request.user).order_by("name").values("pk", "name"))
+    # kept rendered with the filter's department options (a change of scope or of a department
+    # moves the version too).
     key = "desk:%s:%s" % (request.user.pk, urlencode(sorted(filters.items())))
     version = _desk_version()
     kept = cache.get(key)
     figures = kept[1] if kept is not None and kept[0] == version else None
     changed = figures is None
     if changed:
+        # The scope's 300 departments (a finance bureau): plain rows, not model instances.
+        departments = list(selectors.departments_visible_to(user=request.user).order_by("name").values("pk", "name"))
         figures = _desk_figures(request.user, qs, departments)
+        # 300 options, written here: a template loop over them cost more than the rest of the page.
+        figures["department_options"] = format_html_join("", '<option value="{}"{}>{}</option>', (
+            (d["pk"], SELECTED if str(d["pk"]) == filters["department"] else "", d["name"]) for d in departments))
     # Most recently changed first: what a reviewer looks for, and an index scan (see Assessment.Meta).
     paginator = Paginator(review_selectors.listed(qs).order_by("-updated_at", "-id"), DESK_PAGE_SIZE)
     paginator.count = figures["total"]  # known from the aggregate: no second count of the scope
@@ -133,9 +138,7 @@ def review_desk(request):
         cache.set(key, (version, figures), DESK_KEPT_SECONDS)
     return render(request, "assessments/desk.html", {
         "figures_html": figures["html"], "rows_html": rows, "filters": filters, "page": page,
-        # 300 options, written here: a template loop over them cost more than the rest of the page.
-        "department_options": format_html_join("", '<option value="{}"{}>{}</option>', (
-            (d["pk"], SELECTED if str(d["pk"]) == filters["department"] else "", d["name"]) for d in departments)),
+        "department_options": figures["department_options"],
         "statuses": Assessment.Status.choices, "kinds": Assessment.Kind.choices,
         "years": list(FiscalYear.objects.order_by("-year").values_list("year", flat=True)),
     })
