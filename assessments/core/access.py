@@ -64,7 +64,7 @@ def scope_for(user) -> Scope:
         memberships = list(Membership.objects.filter(user=user).values_list("department_id", "role"))
         own = {d for d, role in memberships if role == Membership.Role.FILLER}
         roots = [d for d, role in memberships if role == Membership.Role.REVIEWER]
-        reviewed = set(Department.objects.descendants_of(roots).values_list("pk", flat=True)) if roots else set()
+        reviewed = Department.objects.descendant_ids(roots)
         cached = Scope(frozenset(own), frozenset(reviewed), frozenset(own | reviewed), bool(user.is_superuser))
         user._yusuan_scope = cached
     return cached

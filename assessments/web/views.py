@@ -6,7 +6,8 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models.fields.json import KeyTransform
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
@@ -72,9 +73,19 @@ def assessment_detail(request, pk):
         "document": document,
         "evaluation": evaluation,
         "budget_rows": list(zip(document.budget, evaluation.budget)),
-        "events": assessment.events.select_related("user"),
+        "events": _timeline(assessment),
         **_detail_sections(request, assessment, document, evaluation, perms),
     })
+
+
+def _timeline(assessment):
+    """The form's events as its timeline shows them: without their ``data`` (an approval carries the
+    whole form as JSON, once per revision), only its listed changes and whether it has a snapshot."""
+    events = (assessment.events.select_related("user")
+              .only("assessment", "created_at", "type", "comment", "user__first_name", "user__username")
+              .annotate(changes=KeyTransform("changes", "data"),
+                        has_snapshot=ExpressionWrapper(Q(data__has_key="snapshot"), output_field=BooleanField())))
+    return labels.with_choice_labels(events, "type")
 
 
 def _marked_changes(assessment):
