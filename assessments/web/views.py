@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from django.db.models.fields.json import KeyTransform
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -25,19 +25,27 @@ from assessments.models import (
 @login_required
 def home(request):
     assessments = selectors.assessment_list_for(user=request.user)
-    years = sorted(set(assessments.order_by().values_list("fiscal_year__year", flat=True).distinct()), reverse=True)
+    # The years and the number of forms in each, in one scan: the list's total (all years or the
+    # chosen one) is then known without the paginator's own count.
+    per_year = dict(assessments.order_by().values_list("fiscal_year__year").annotate(n=Count("pk")))
+    years = sorted(per_year, reverse=True)
     year_number = year_param(request.GET.get("year"))
     year = str(year_number) if year_number else ""
     if year_number:
         assessments = assessments.filter(fiscal_year__year=year_number)
+    scope = access.scope_for(request.user)
     departments = selectors.departments_visible_to(user=request.user).order_by("name").only("name")
     # Only what a row shows: not the forms' texts and JSON (an approved form's whole document).
-    page = Paginator(assessments.only(*LISTED_FIELDS), LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(assessments.only(*LISTED_FIELDS), LIST_PAGE_SIZE)
+    paginator.count = per_year.get(year_number, 0) if year_number else sum(per_year.values())
+    page = paginator.get_page(request.GET.get("page"))
     return render(request, "assessments/home.html", {
         "assessments": labels.with_choice_labels(page.object_list, "kind", "status"), "page": page,
         "query": urlencode({"year": year} if year else {}),
         "years": years, "year": year,
-        "departments": departments[:DEPARTMENTS_SHOWN], "department_count": departments.count(),
+        "departments": departments[:DEPARTMENTS_SHOWN],
+        # The scope's departments are existing ones (memberships and the tree): counted without a query.
+        "department_count": departments.count() if scope.is_admin else len(scope.visible),
         # A reviewer fills for no department: no 新建自评表 that would dead-end.
     })
 
