@@ -76,7 +76,10 @@ def assessment_detail(request, pk):
         "can_reopen": perms.can_reopen(),
         "review_form": review_forms.ReviewForm(), "reopen_form": review_forms.ReopenForm(),
         "changes": _marked_changes(assessment) if assessment.status == Assessment.Status.SUBMITTED else [],
-        "comments": _with_resolve(perms, assessment.comments.select_related("author", "resolved_by")),
+        # Sorted within the form: their models' ordering starts with "assessment", which sorts by the
+        # form's own ordering and so joins four more tables (PostgreSQL planned that longer than it ran).
+        "comments": _with_resolve(perms, assessment.comments.select_related("author", "resolved_by")
+                                  .order_by("created_at", "pk")),
         "assessment": assessment,
         "document": document,
         "evaluation": evaluation,
@@ -89,7 +92,7 @@ def assessment_detail(request, pk):
 def _timeline(assessment):
     """The form's events as its timeline shows them: without their ``data`` (an approval carries the
     whole form as JSON, once per revision), only its listed changes and whether it has a snapshot."""
-    events = (assessment.events.select_related("user")
+    events = (assessment.events.select_related("user").order_by("created_at", "pk")
               .only("assessment", "created_at", "type", "comment", "user__first_name", "user__username")
               .annotate(changes=KeyTransform("changes", "data"),
                         has_snapshot=ExpressionWrapper(Q(data__has_key="snapshot"), output_field=BooleanField())))
@@ -112,7 +115,8 @@ def _detail_sections(request, assessment, document, evaluation, perms, with_atta
     """Everything the print preview shows, for the detail page: particulars, goals, analysis, report,
     key tasks, and the 佐证材料 of the form and of each indicator row."""
     field = Assessment._meta.get_field
-    items = list(assessment.attachments.select_related("uploaded_by")) if with_attachments else []
+    items = (list(assessment.attachments.select_related("uploaded_by").order_by("row", "uploaded_at", "pk"))
+             if with_attachments else [])
     by_row = {}
     for item in items:
         item.where = attachments.row_label(item)
