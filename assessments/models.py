@@ -352,8 +352,14 @@ class Assessment(models.Model):
 
     @property
     def title(self):
+        return self.title_of(self.fiscal_year.year, self.subject, self.kind)
+
+    @classmethod
+    def title_of(cls, year, subject, kind):
+        """The title of a form from its year, its subject (project or department name) and its kind
+        (for lists that read those as plain values)."""
         # The enum's label, not get_kind_display (which translates every kind at every call: lists show many titles).
-        return f"{self.fiscal_year.year}年度 {self.subject} {self.Kind(self.kind).label if self.kind in self.Kind.values else self.kind}"
+        return f"{year}年度 {subject} {cls.Kind(kind).label if kind in cls.Kind.values else kind}"
 
     @property
     def is_editable(self):

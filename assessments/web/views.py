@@ -187,14 +187,20 @@ def notifications(request):
     events = (events
               .filter(Q(type__in=[AssessmentEvent.Type.RETURNED, AssessmentEvent.Type.APPROVED]) & own
                       | Q(type=AssessmentEvent.Type.SUBMITTED))
-              .select_related("assessment__fiscal_year", "assessment__department", "assessment__project", "user")
-              # Only what a line shows: an approval's event carries the whole form as JSON, and so
-              # does its approved form; reading 50 of them cost more than the rest of the page.
-              .only("created_at", "type", "comment", "assessment__kind", "assessment__project_id",
-                    "assessment__fiscal_year__year", "assessment__department__name", "assessment__project__name",
-                    "user__first_name", "user__username")
+              # Only what a line shows, as plain values: an approval's event carries the whole form as
+              # JSON, and so does its approved form; and six model objects per line cost more
+              # Python than the rest of the page.
+              .values_list("created_at", "type", "comment", "assessment_id", "assessment__kind",
+                           "assessment__fiscal_year__year", "assessment__department__name",
+                           "assessment__project__name", "user_id", "user__first_name", "user__username")
               .order_by("-created_at")[:50])
-    return render(request, "assessments/notifications.html", {"events": labels.with_choice_labels(events, "type")})
+    words = {value: str(label) for value, label in AssessmentEvent._meta.get_field("type").flatchoices}
+    lines = [{"created_at": created_at, "type_label": words.get(type_, type_), "comment": comment,
+              "assessment_id": assessment_id, "who": (first_name or username) if user_id else "",
+              "title": Assessment.title_of(year, project if project is not None else department, kind)}
+             for (created_at, type_, comment, assessment_id, kind, year, department, project, user_id, first_name,
+                  username) in events]
+    return render(request, "assessments/notifications.html", {"events": lines})
 
 
 @login_required

@@ -63,3 +63,17 @@ def test_a_reviewers_scope_reaches_every_level_of_units_below_their_department(d
     user = User.objects.create_user("tree_reviewer", password="x" * 12)
     Membership.objects.create(user=user, department=top, role=Membership.Role.REVIEWER)
     assert access.scope_for(user).reviewed == {top.pk, middle.pk, bottom.pk}
+
+
+def test_a_notification_names_the_form_by_its_title_and_the_person_who_acted(demo):
+    filler, reviewer = signed_in("xinzhou"), signed_in("czj_reviewer")
+    form = Assessment.objects.get(project__name="困难职工帮扶")
+    filler.post(reverse("assessment_step", args=[form.pk, "preview"]), {"action": "submit"})
+    reviewer.post(reverse("assessment_review", args=[form.pk, "return"]), {"comment": "请补充说明"})
+    page = filler.get(reverse("notifications")).content.decode()
+    lines = page.split('<ul class="timeline">')[1].split("</ul>")[0]
+    link = reverse("assessment_detail", args=[form.pk])
+    returned = next(line for line in lines.split("<li>") if "退回修改" in line)
+    assert f'<a href="{link}">{form.title}</a>' in returned and "项目支出绩效自评表" in form.title
+    reviewer_user = form.events.get(type=AssessmentEvent.Type.RETURNED).user
+    assert (reviewer_user.first_name or reviewer_user.username) in returned and "请补充说明" in returned
