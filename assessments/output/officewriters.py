@@ -297,15 +297,21 @@ def _word_table(document, block, usable, WD_TABLE_ALIGNMENT, WD_ALIGN_PARAGRAPH,
         for cell in table.columns[i].cells:
             cell.width = int(usable * w / total)
     occupied = set()
+    # table.cell(r, c) rebuilds the whole grid of cells on every call (python-docx's Table._cells), which
+    # made a 60-row form's Word file take seconds; the grid is read once and again only after a merge.
+    grid = None
     for r, cells in enumerate(block.rows):
         c = 0
         for cell in cells:
             while (r, c) in occupied:
                 c += 1
-            target = table.cell(r, c)
-            end = table.cell(r + cell.rowspan - 1, c + cell.colspan - 1)
+            if grid is None:
+                grid = table._cells
+            target = grid[r * columns + c]
+            end = grid[(r + cell.rowspan - 1) * columns + c + cell.colspan - 1]
             if end._tc is not target._tc:
                 target = target.merge(end)
+                grid = None
             for rr in range(r, r + cell.rowspan):
                 for cc in range(c, c + cell.colspan):
                     occupied.add((rr, cc))
