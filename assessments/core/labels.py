@@ -197,6 +197,12 @@ def display_value(path: str, value) -> str:
     return str(value)
 
 
+def shown(value, path: str) -> str:
+    """Return a stored value as the form prints it, "（空）" for nothing (a timeline's before and after)."""
+    text = display_value(path or "", value)
+    return text if text != "" else _("（空）")
+
+
 def with_choice_labels(rows, *fields):
     """Return ``rows`` as a list, each with ``<field>_label``: the printed words of its choice.
 
