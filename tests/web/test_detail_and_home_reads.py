@@ -2,6 +2,7 @@
 JSON, the list's years and totals from one grouped count, the scope's units from one tree query."""
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from assessments.core import access, selectors
 from assessments.exchange import services as exchange_services
@@ -29,6 +30,11 @@ def test_the_timeline_links_each_approved_revision_and_names_the_step_of_each_ch
     timeline = reviewer.get(detail).content.decode().split('class="timeline"')[1]
     revision = reverse("assessment_revision", args=[form.pk, approval.pk])
     assert f'href="{revision}"' in timeline and "审核通过" in timeline
+    # Each line: the time in the site's time zone (Beijing), what happened, who.
+    line = next(li for li in timeline.split("<li>") if f'href="{revision}"' in li)
+    when = timezone.localtime(approval.created_at).strftime("%Y-%m-%d %H:%M:%S")
+    assert line.startswith(f"{when} · 审核通过 · ") and str(timezone.get_current_timezone()) == "Asia/Shanghai"
+    assert (approval.user.first_name or approval.user.username) in line
     assert reviewer.get(revision).status_code == 200
 
 
