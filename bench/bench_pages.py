@@ -137,6 +137,7 @@ def measure(runs):
         ("notifications (filler)", "f0001", "/notifications/"),
         ("notifications (reviewer)", "czt", "/notifications/"),
         ("detail (reviewer)", "czt", f"/assessments/{shown.pk}/"),
+        ("detail (filler)", "f0001", f"/assessments/{draft.pk}/"),
         ("wizard: budget step", "f0001", f"/assessments/{draft.pk}/edit/budget/"),
         ("wizard: indicators step", "f0001", f"/assessments/{draft.pk}/edit/indicators/"),
         ("save indicators step (POST)", "f0001", save_indicators),

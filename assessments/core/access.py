@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import connections
+
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -61,13 +63,30 @@ def scope_for(user) -> Scope:
         return EMPTY
     cached = getattr(user, "_yusuan_scope", None)
     if cached is None:
-        memberships = list(Membership.objects.filter(user=user).values_list("department_id", "role"))
-        own = {d for d, role in memberships if role == Membership.Role.FILLER}
-        roots = [d for d, role in memberships if role == Membership.Role.REVIEWER]
-        reviewed = set(Department.objects.descendants_of(roots).values_list("pk", flat=True)) if roots else set()
+        rows = _memberships_and_reviewed_units(user.pk)
+        own = {d for d, role in rows if role == Membership.Role.FILLER}
+        reviewed = {d for d, role in rows if role == UNIT}
         cached = Scope(frozenset(own), frozenset(reviewed), frozenset(own | reviewed), bool(user.is_superuser))
         user._yusuan_scope = cached
     return cached
+
+
+UNIT = ""  # the role column of a department reached below a 审核人 membership
+
+
+def _memberships_and_reviewed_units(user_id):
+    """Return (department id, role) of the user's memberships, and (id, UNIT) of every department
+    their 审核人 memberships cover with all its units: one query, read on every page a user opens
+    (before: the memberships, then one query per level of the tree and one for the result)."""
+    connection = connections[Membership.objects.db]
+    quote = connection.ops.quote_name
+    membership, department = quote(Membership._meta.db_table), quote(Department._meta.db_table)
+    sql = (f"WITH RECURSIVE tree(id) AS (SELECT department_id FROM {membership} WHERE user_id = %s AND role = %s "
+           f"UNION SELECT unit.id FROM {department} unit JOIN tree ON unit.parent_id = tree.id) "
+           f"SELECT department_id, role FROM {membership} WHERE user_id = %s UNION ALL SELECT id, %s FROM tree")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_id, Membership.Role.REVIEWER, user_id, UNIT])
+        return cursor.fetchall()
 
 
 def forget_scope(user) -> None:

@@ -14,6 +14,7 @@ Paths come in two dialects, both understood here:
 """
 from __future__ import annotations
 
+import functools
 import re
 
 from django.utils.translation import gettext as _
@@ -55,8 +56,14 @@ def _words_outside_steps():
 def _steps(kind, steps):
     if steps is not None:
         return steps
+    return _steps_of_kind(kind)
 
-    return formsteps.steps_for_kind(kind)
+
+@functools.lru_cache(maxsize=None)
+def _steps_of_kind(kind):
+    # Built once per kind: a page names dozens of places (comments, changes, every indicator row of
+    # the 佐证材料 choice), and the steps are frozen, their words translated lazily at each use.
+    return tuple(formsteps.steps_for_kind(kind))
 
 
 def _rows_step(rows, steps):
@@ -188,6 +195,12 @@ def display_value(path: str, value) -> str:
     if column == "kind":
         return str(dict(Assessment.Kind.choices).get(value, value))
     return str(value)
+
+
+def shown(value, path: str) -> str:
+    """Return a stored value as the form prints it, "（空）" for nothing (a timeline's before and after)."""
+    text = display_value(path or "", value)
+    return text if text != "" else _("（空）")
 
 
 def with_choice_labels(rows, *fields):

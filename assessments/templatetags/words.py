@@ -5,7 +5,6 @@
     {{ change.after|shown:change.path }}      → 部分完成 (never the stored code)
 """
 from django import template
-from django.utils.translation import gettext as _
 
 from assessments.core import labels
 
@@ -21,5 +20,4 @@ def where(path, kind):
 @register.filter
 def shown(value, path):
     """Print a stored value as the form shows it; "（空）" for nothing."""
-    text = labels.display_value(path or "", value)
-    return text if text != "" else _("（空）")
+    return labels.shown(value, path)

@@ -6,9 +6,11 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q
+from django.db.models.fields.json import KeyTransform
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 
 from assessments.core import access, labels, selectors, textdiff
@@ -24,19 +26,27 @@ from assessments.models import (
 @login_required
 def home(request):
     assessments = selectors.assessment_list_for(user=request.user)
-    years = sorted(set(assessments.order_by().values_list("fiscal_year__year", flat=True).distinct()), reverse=True)
+    # The years and the number of forms in each, in one scan: the list's total (all years or the
+    # chosen one) is then known without the paginator's own count.
+    per_year = dict(assessments.order_by().values_list("fiscal_year__year").annotate(n=Count("pk")))
+    years = sorted(per_year, reverse=True)
     year_number = year_param(request.GET.get("year"))
     year = str(year_number) if year_number else ""
     if year_number:
         assessments = assessments.filter(fiscal_year__year=year_number)
+    scope = access.scope_for(request.user)
     departments = selectors.departments_visible_to(user=request.user).order_by("name").only("name")
     # Only what a row shows: not the forms' texts and JSON (an approved form's whole document).
-    page = Paginator(assessments.only(*LISTED_FIELDS), LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(assessments.only(*LISTED_FIELDS), LIST_PAGE_SIZE)
+    paginator.count = per_year.get(year_number, 0) if year_number else sum(per_year.values())
+    page = paginator.get_page(request.GET.get("page"))
     return render(request, "assessments/home.html", {
         "assessments": labels.with_choice_labels(page.object_list, "kind", "status"), "page": page,
         "query": urlencode({"year": year} if year else {}),
         "years": years, "year": year,
-        "departments": departments[:DEPARTMENTS_SHOWN], "department_count": departments.count(),
+        "departments": departments[:DEPARTMENTS_SHOWN],
+        # The scope's departments are existing ones (memberships and the tree): counted without a query.
+        "department_count": departments.count() if scope.is_admin else len(scope.visible),
         # A reviewer fills for no department: no 新建自评表 that would dead-end.
     })
 
@@ -67,14 +77,47 @@ def assessment_detail(request, pk):
         "can_reopen": perms.can_reopen(),
         "review_form": review_forms.ReviewForm(), "reopen_form": review_forms.ReopenForm(),
         "changes": _marked_changes(assessment) if assessment.status == Assessment.Status.SUBMITTED else [],
-        "comments": _with_resolve(perms, assessment.comments.select_related("author", "resolved_by")),
+        # Sorted within the form: their models' ordering starts with "assessment", which sorts by the
+        # form's own ordering and so joins four more tables (PostgreSQL planned that longer than it ran).
+        "comments": _with_resolve(perms, assessment.comments.select_related("author", "resolved_by")
+                                  .order_by("created_at", "pk")),
         "assessment": assessment,
         "document": document,
         "evaluation": evaluation,
         "budget_rows": list(zip(document.budget, evaluation.budget)),
-        "events": assessment.events.select_related("user"),
+        "events": _timeline(assessment),
         **_detail_sections(request, assessment, document, evaluation, perms),
     })
+
+
+def _timeline(assessment):
+    """The form's events as its timeline shows them, each line's words made here once.
+
+    Without their ``data`` (an approval carries the whole form as JSON, once per revision): only its
+    listed changes and whether it has a snapshot. As plain values, with each time, place and value
+    put in words in Python: a form saved for weeks has hundreds of events, and a model object and a
+    dozen template lookups and filters per event and per change were most of its page's time.
+    """
+    rows = (assessment.events.order_by("created_at", "pk")
+            .annotate(changes=KeyTransform("changes", "data"),
+                      has_snapshot=ExpressionWrapper(Q(data__has_key="snapshot"), output_field=BooleanField()))
+            .values_list("pk", "created_at", "type", "comment", "user_id", "user__first_name", "user__username",
+                         "changes", "has_snapshot"))
+    words = {value: str(label) for value, label in AssessmentEvent._meta.get_field("type").flatchoices}
+    kind = assessment.kind
+    lines = []
+    for pk, created_at, type_, comment, user_id, first_name, username, changes, has_snapshot in rows:
+        lines.append({
+            "pk": pk, "comment": comment, "type_label": words.get(type_, type_),
+            # As the template's |date:"Y-m-d H:i:s" printed it: in the current time zone.
+            "when": template_localtime(created_at).strftime("%Y-%m-%d %H:%M:%S"),
+            "revision": type_ == AssessmentEvent.Type.APPROVED and bool(has_snapshot),
+            "who": (first_name or username) if user_id else None,
+            "changes": [(c.get("label") or labels.describe(c.get("path") or "", kind=kind),
+                         labels.shown(c.get("before"), c.get("path")), labels.shown(c.get("after"), c.get("path")))
+                        for c in changes] if changes else [],
+        })
+    return lines
 
 
 def _marked_changes(assessment):
@@ -93,7 +136,8 @@ def _detail_sections(request, assessment, document, evaluation, perms, with_atta
     """Everything the print preview shows, for the detail page: particulars, goals, analysis, report,
     key tasks, and the 佐证材料 of the form and of each indicator row."""
     field = Assessment._meta.get_field
-    items = list(assessment.attachments.select_related("uploaded_by")) if with_attachments else []
+    items = (list(assessment.attachments.select_related("uploaded_by").order_by("row", "uploaded_at", "pk"))
+             if with_attachments else [])
     by_row = {}
     for item in items:
         item.where = attachments.row_label(item)
@@ -164,14 +208,20 @@ def notifications(request):
     events = (events
               .filter(Q(type__in=[AssessmentEvent.Type.RETURNED, AssessmentEvent.Type.APPROVED]) & own
                       | Q(type=AssessmentEvent.Type.SUBMITTED))
-              .select_related("assessment__fiscal_year", "assessment__department", "assessment__project", "user")
-              # Only what a line shows: an approval's event carries the whole form as JSON, and so
-              # does its approved form; reading 50 of them cost more than the rest of the page.
-              .only("created_at", "type", "comment", "assessment__kind", "assessment__project_id",
-                    "assessment__fiscal_year__year", "assessment__department__name", "assessment__project__name",
-                    "user__first_name", "user__username")
+              # Only what a line shows, as plain values: an approval's event carries the whole form as
+              # JSON, and so does its approved form; and six model objects per line cost more
+              # Python than the rest of the page.
+              .values_list("created_at", "type", "comment", "assessment_id", "assessment__kind",
+                           "assessment__fiscal_year__year", "assessment__department__name",
+                           "assessment__project__name", "user_id", "user__first_name", "user__username")
               .order_by("-created_at")[:50])
-    return render(request, "assessments/notifications.html", {"events": labels.with_choice_labels(events, "type")})
+    words = {value: str(label) for value, label in AssessmentEvent._meta.get_field("type").flatchoices}
+    lines = [{"created_at": created_at, "type_label": words.get(type_, type_), "comment": comment,
+              "assessment_id": assessment_id, "who": (first_name or username) if user_id else "",
+              "title": Assessment.title_of(year, project if project is not None else department, kind)}
+             for (created_at, type_, comment, assessment_id, kind, year, department, project, user_id, first_name,
+                  username) in events]
+    return render(request, "assessments/notifications.html", {"events": lines})
 
 
 @login_required
