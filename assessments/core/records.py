@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from assessments.core import access
-from assessments.domain import figures, interchange, rules
+from assessments.domain import interchange, rules
 from assessments.core.errors import AccessDenied, AppError
 from assessments.models import (
     Assessment,
@@ -141,14 +141,6 @@ def write_rows(*, assessment: Assessment, document: interchange.Document) -> Non
         ComponentScore(assessment=assessment, order=i, name=c.name, weight=c.weight, score=c.score)
         for i, c in enumerate(document.components)
     ])
-
-
-# The project particulars a form states: their name in the document → the form's own field.
-PROJECT_FIELDS = Assessment.PROJECT_FIELDS
-
-
-def plain(value):
-    return None if value is None else figures.plain(value) if hasattr(value, "as_tuple") else value
 
 
 def version_filter():

@@ -17,7 +17,7 @@ from assessments.core import access, formsteps
 from assessments.core import records
 from assessments.core.records import Event
 from assessments.core.selectors import assessment_evaluation, assessment_queryset, base_data_for
-from assessments.domain import interchange, rules
+from assessments.domain import figures, interchange, rules
 from assessments.core.errors import AccessDenied, AppError, IllegalTransition
 from assessments.entry import wizard
 from assessments.models import (
@@ -57,7 +57,7 @@ def base_data_upsert(*, department: Department, fiscal_year: FiscalYear, values:
         old = getattr(base, name)
         if old != value:
             label = str(DepartmentBaseData._meta.get_field(name).verbose_name)
-            changes.append({"path": name, "label": label, "before": records.plain(old), "after": records.plain(value)})
+            changes.append({"path": name, "label": label, "before": _plain(old), "after": _plain(value)})
         setattr(base, name, value)
     base.save()
     if changes:
@@ -98,7 +98,7 @@ def assessment_create(*, user, kind: str, department: Department, year: int, pro
     particulars = {}
     if project is not None:
         latest = (Assessment.objects.filter(project=project).order_by("-fiscal_year__year")
-                  .values(*records.PROJECT_FIELDS.values()).first())
+                  .values(*Assessment.PROJECT_FIELDS.values()).first())
         particulars = latest or {"implementing_unit": project.implementing_unit, "project_category": project.category,
                                  "project_attribute": project.attribute, "project_type": project.type}
     assessment = Assessment.objects.create(kind=kind, fiscal_year=fiscal_year, department=department,
@@ -151,7 +151,7 @@ def assessment_save_step(*, assessment: Assessment, user, step, data, expected_v
             _write_step_rows(assessment=assessment, rows_attr=step.rows, rows=data.rows)
         else:
             for name, value in data.values.items():
-                setattr(assessment, records.PROJECT_FIELDS.get(name, name), value)
+                setattr(assessment, Assessment.PROJECT_FIELDS.get(name, name), value)
     assessment.draft_inputs = drafts
     assessment.wizard_step = step.key
     assessment.version += 1
@@ -276,7 +276,7 @@ def _replace_indicators(*, assessment, user, rows, comment, event_type):
     assessment.version += 1
     assessment.save(update_fields=["draft_inputs", "version", "updated_at"])
     records.log_event(assessment=assessment, type=event_type, user=user, comment=comment, before=before,
-         step="indicators", version=assessment.version)
+                      step="indicators", version=assessment.version)
     return records.assessment_recompute(assessment=assessment)
 
 
@@ -378,7 +378,8 @@ def assessment_fill_from_base_data(*, assessment: Assessment, user) -> int:
         assessment.version += 1
         assessment.save(update_fields=["version", "updated_at"])
         records.log_event(assessment=assessment, type=Event.BASE_FILLED, user=user, before=before, step="indicators",
-             comment=_("用部门基础数据填写 %(n)d 个指标的完成值") % {"n": filled}, version=assessment.version)
+                          comment=_("用部门基础数据填写 %(n)d 个指标的完成值") % {"n": filled},
+                          version=assessment.version)
         records.assessment_recompute(assessment=assessment)
     return filled
 
@@ -406,3 +407,8 @@ def assessment_submit(*, assessment: Assessment, user) -> Assessment:
     assessment.save(update_fields=["status", "version", "updated_at"])
     records.log_event(assessment=assessment, type=Event.SUBMITTED, user=user, version=assessment.version)
     return assessment
+
+
+def _plain(value):
+    """A stored value as the event log keeps it: a decimal as printed, anything else as it is."""
+    return None if value is None else figures.plain(value) if hasattr(value, "as_tuple") else value

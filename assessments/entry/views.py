@@ -65,7 +65,7 @@ def _state(assessment, step, post=None):
         raw = wizard.saved_raw(assessment, document, step)
     evaluation = rules.evaluate(document.form(), assessment.rules_scheme())
     issues = grid.one_message_per_problem(data.errors if data else [],
-                                           list(evaluation.errors) + list(evaluation.problems))
+                                          list(evaluation.errors) + list(evaluation.problems))
     return raw, document, evaluation, issues
 
 

@@ -58,7 +58,7 @@ def assessment_import(*, document: interchange.Document, user=None) -> Assessmen
         assessment = Assessment(kind=document.kind, fiscal_year=fiscal_year, department=department, project=project)
     assessment.scheme = scheme
     if document.project is not None:
-        for name, field in records.PROJECT_FIELDS.items():
+        for name, field in Assessment.PROJECT_FIELDS.items():
             setattr(assessment, field, getattr(document.project, name) or "")
     assessment.filled_by_name = document.filled_by.get("name", "")
     assessment.filled_by_phone = document.filled_by.get("phone", "")
@@ -78,5 +78,5 @@ def assessment_import(*, document: interchange.Document, user=None) -> Assessmen
     assessment.save()
     records.write_rows(assessment=assessment, document=document)
     records.log_event(assessment=assessment, type=Event.IMPORTED, user=user, before=before,
-         comment=_("导入覆盖草稿") if replaced else _("导入新建"), version=assessment.version)
+                      comment=_("导入覆盖草稿") if replaced else _("导入新建"), version=assessment.version)
     return records.assessment_recompute(assessment=assessment)

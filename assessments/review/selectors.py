@@ -76,6 +76,9 @@ def desk_summary(*, user, assessments, limit=100) -> DeskSummary:
     # thousand groups for a province, summed here): the counts by status, the waiting count, the
     # grade chart and the execution chart. Grouping by the scheme's id, not its name and scale, keeps
     # the hashing cheap; the few schemes are read apart.
+    # ok/low is rules.execution_light's comparison of the cached 执行率 with the form's own scheme's
+    # threshold, made in the database only because it is counted over the whole scope; the rate
+    # itself comes from rules.py, cached on the form by every write.
     threshold = F("scheme__execution_threshold")
     groups = (assessments.order_by()
               .values_list("department_id", "status", "scheme_id", "grade")

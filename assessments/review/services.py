@@ -69,7 +69,7 @@ def assessment_return(*, assessment: Assessment, user, comment: str, row_comment
     a.version += 1
     a.save(update_fields=["status", "review_level", "version", "updated_at"])
     records.log_event(assessment=a, type=Event.RETURNED, user=user, comment=comment, version=a.version,
-         snapshot=records.snapshot(a), rows=[p for p, t in row_comments if t.strip()])
+                      snapshot=records.snapshot(a), rows=[p for p, t in row_comments if t.strip()])
     return a
 
 
@@ -93,7 +93,7 @@ def assessment_reopen(*, assessment: Assessment, user, reason: str) -> Assessmen
     a.save(update_fields=["status", "revision", "review_level", "version", "approved_document", "approved_scheme",
                           "updated_at"])
     records.log_event(assessment=a, type=Event.REOPENED, user=user, comment=reason, version=a.version, revision=a.revision,
-         snapshot=records.snapshot(a))
+                      snapshot=records.snapshot(a))
     return a
 
 
@@ -114,7 +114,7 @@ def comment_reply(*, comment, user, text: str):
     comment.reply = f"{comment.reply}{REPLY_SEPARATOR}{entry}" if comment.reply else entry
     comment.save(update_fields=["reply"])
     records.log_event(assessment=a, type=Event.REPLIED, user=user, comment=_("答复审核意见：%(text)s") % {"text": text},
-         comment_id=comment.pk)
+                      comment_id=comment.pk)
     return comment
 
 
@@ -164,8 +164,8 @@ def attachment_add(*, assessment: Assessment, user, upload, row: int | None = No
         item.save()
         label = attachments.row_label(item)
         records.log_event(assessment=a, type=Event.ATTACHED, user=user,
-             comment=_("%(where)s：%(name)s") % {"where": label, "name": item.original_name},
-             attachment_id=item.pk, file=item.original_name, row=row, size=item.size)
+                          comment=_("%(where)s：%(name)s") % {"where": label, "name": item.original_name},
+                          attachment_id=item.pk, file=item.original_name, row=row, size=item.size)
     except Exception:
         item.file.delete(save=False)
         raise
@@ -181,5 +181,6 @@ def attachment_delete(*, attachment, user) -> None:
     label, name, storage, path = attachments.row_label(item), item.original_name, item.file.storage, item.file.name
     item.delete()
     records.log_event(assessment=a, type=Event.DETACHED, user=user,
-         comment=_("%(where)s：%(name)s") % {"where": label, "name": name}, attachment_id=attachment.pk, file=name)
+                      comment=_("%(where)s：%(name)s") % {"where": label, "name": name},
+                      attachment_id=attachment.pk, file=name)
     transaction.on_commit(lambda: storage.delete(path))

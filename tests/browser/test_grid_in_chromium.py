@@ -18,9 +18,9 @@ BLOCK = ("产出指标\t数量指标\t帮扶人数\t≥50人\r\n"
 
 def new_project_form(name):
     user = User.objects.get(username="xinzhou")
-    return entry_services.assessment_create(user=user, kind="project_self_assessment",
-                                      department=Department.objects.get(name="武汉市新洲区总工会"), year=2025,
-                                      project_name=name)
+    return entry_services.assessment_create(
+        user=user, kind="project_self_assessment", department=Department.objects.get(name="武汉市新洲区总工会"),
+        year=2025, project_name=name)
 
 
 def paste(page, selector, text):
@@ -144,8 +144,8 @@ def test_a_returned_form_opens_on_its_comments_and_the_commented_row(demo, live_
     filler_user = User.objects.get(username="xinzhou")
     entry_services.assessment_submit(assessment=assessment, user=filler_user)
     review_services.assessment_return(assessment=Assessment.objects.get(pk=assessment.pk),
-                               user=User.objects.get(username="czj_reviewer"), comment="请核实人数",
-                               row_comments=[("indicators[1]", "请写明发放对象核查方式")])
+                                      user=User.objects.get(username="czj_reviewer"), comment="请核实人数",
+                                      row_comments=[("indicators[1]", "请写明发放对象核查方式")])
     page = sign_in(browser, live_server.url, "xinzhou")
     page.goto(f"{live_server.url}/assessments/{assessment.pk}/edit/")
     panel = page.locator("#open-comments")

@@ -283,7 +283,7 @@ def test_every_kind_of_write_is_its_own_event(demo):
     filler = User.objects.get(username="xinzhou")
     step = formsteps.step_by_key(form, "goals")
     entry_services.assessment_save_step(assessment=form, user=filler, step=step,
-                                  data=wizard.read_step(step, {"goal_expected": "新目标"}))
+                                        data=wizard.read_step(step, {"goal_expected": "新目标"}))
     with pytest.raises(entry_services.NothingToCopy):
         entry_services.assessment_copy_previous_year(assessment=form, user=filler)
     types = set(form.events.values_list("type", flat=True))
@@ -294,13 +294,13 @@ def test_every_kind_of_write_is_its_own_event(demo):
     department = form.department
     fiscal_year = form.fiscal_year
     entry_services.base_data_upsert(department=department, fiscal_year=fiscal_year, values={"staff_quota": 50},
-                              user=filler)
+                                    user=filler)
     event = AssessmentEvent.objects.get(department=department, type=Event.BASE_SAVED, user=filler)
     assert event.data["changes"] == [{"path": "staff_quota", "label": "编制数", "before": 19, "after": 50}]
     reviewer = User.objects.get(username="czj_reviewer")
     with pytest.raises(errors.AccessDenied):
         entry_services.base_data_upsert(department=department, fiscal_year=fiscal_year, values={"staff_quota": 1},
-                                  user=reviewer)
+                                        user=reviewer)
 
 
 def test_the_timeline_names_each_change_by_step_row_and_column_as_printed(demo):
@@ -310,10 +310,10 @@ def test_the_timeline_names_each_change_by_step_row_and_column_as_printed(demo):
     raw = wizard.saved_raw(form, selectors.assessment_document(assessment=form), step)
     raw["rows"][0]["actual"] = "61人"
     entry_services.assessment_save_step(assessment=form, user=filler, step=step,
-                                  data=wizard.read_step(step, wizard.as_post(step, raw)))
+                                        data=wizard.read_step(step, wizard.as_post(step, raw)))
     goals = formsteps.step_by_key(form, "goals")
     entry_services.assessment_save_step(assessment=form, user=filler, step=goals,
-                                  data=wizard.read_step(goals, {"goal_expected": "新的预期目标"}))
+                                        data=wizard.read_step(goals, {"goal_expected": "新的预期目标"}))
     page = signed_in("xinzhou").get(reverse("assessment_detail", args=[form.pk])).content.decode()
     timeline = page.split("操作记录")[-1]
     assert "绩效指标第 1 行“实际完成值”" in timeline and "→ 61人" in timeline

@@ -82,9 +82,10 @@ def test_return_with_a_row_comment_fix_resubmit_see_the_difference_and_approve(d
     # An approved form cannot be changed, by page or by URL.
     before = assessment.version
     filler.post(reverse("assessment_step", args=[assessment.pk, "goals"]), {"goal_expected": "改", "action": "next"})
+    goals = formsteps.step_by_key(assessment, "goals")
     with pytest.raises(errors.AssessmentLocked):
-        entry_services.assessment_save_step(assessment=assessment, user=None, step=formsteps.step_by_key(assessment, "goals"),
-                                      data=wizard.read_step(formsteps.step_by_key(assessment, "goals"), {"goal_expected": "x"}))
+        entry_services.assessment_save_step(assessment=assessment, user=None, step=goals,
+                                            data=wizard.read_step(goals, {"goal_expected": "x"}))
     assessment.refresh_from_db()
     assert assessment.version == before
 

@@ -77,7 +77,7 @@ def test_the_desk_groups_grades_by_scheme_and_counts_no_draft_without_a_budget(d
     # A new project form has no 预算资金 yet; whatever its cached figures, it is counted as no grade.
     filler = User.objects.get(username="xinzhou")
     draft = entry_services.assessment_create(user=filler, kind=Assessment.Kind.PROJECT, year=2023, project_name="新项目",
-                                       department=Department.objects.get(name="武汉市新洲区总工会"))
+                                             department=Department.objects.get(name="武汉市新洲区总工会"))
     Assessment.objects.filter(pk=draft.pk).update(grade="优", total_score=100)  # as a stale cache could say
     after = page_of(reviewer(), "review_desk")
 

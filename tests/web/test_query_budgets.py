@@ -71,7 +71,7 @@ def grow(form, copies):
     for _ in range(5):
         form = Assessment.objects.get(pk=form.pk)
         entry_services.assessment_save_step(assessment=form, user=filler, step=step,
-                                      data=wizard.read_step(step, wizard.as_post(step, {"rows": raw})))
+                                            data=wizard.read_step(step, wizard.as_post(step, {"rows": raw})))
     for i in range(8):
         Comment.objects.create(assessment=form, path=f"indicators[{i}]", text="请补充说明", author=reviewer)
     return Assessment.objects.get(pk=form.pk)

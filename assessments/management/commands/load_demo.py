@@ -95,7 +95,7 @@ class Command(BaseCommand):
                                              memberships__role=Membership.Role.FILLER).first()
                 entry_services.assessment_submit(assessment=assessment, user=filler)
                 review_services.assessment_approve(assessment=assessment, user=User.objects.get(username=item["reviewer"]),
-                                            comment=item["note"])
+                                                   comment=item["note"])
 
     def load_users(self, users):
         User = get_user_model()
