@@ -25,6 +25,7 @@ from __future__ import annotations
 import atexit
 import io
 import os
+import re
 import subprocess
 import tempfile
 import threading
@@ -225,14 +226,68 @@ def _font_setup(font_dir):
 
 def layout_document(html: str, *, static_url: str, roots: list[str], font_dir=None):
     """Lay out ``html`` with this process's font configuration; return WeasyPrint's Document (its pages)."""
-    from weasyprint import HTML  # loaded by the first render (seconds), not by every importer
-
     font_dir = str(font_dir) if font_dir else None
     with _lock:
-        config, stylesheet, css = _font_setup(font_dir)
-        return HTML(string=prefer_prepared(html, css), base_url=static_url,
-                    url_fetcher=_fetcher(static_url, roots, font_dir)).render(
-            stylesheets=[stylesheet] if stylesheet else [], font_config=config)
+        return _lay_out(html, static_url=static_url, fetcher=_fetcher(static_url, roots, font_dir), font_dir=font_dir)
+
+
+_STYLE = re.compile(r"<style>(.*?)</style>", re.S)
+_page_styles = {}  # (font_dir, static URL, CSS text) → parsed stylesheet: a few per process (orientation, draft)
+
+
+def _lay_out(html, *, static_url, fetcher, font_dir):
+    """Lay out one page source (the caller holds ``_lock``).
+
+    The page's ``<style>`` is the same for every form of an orientation, so it is parsed once per
+    process and given to WeasyPrint as a stylesheet instead of being parsed again with each page;
+    with no other author styles than the columns' widths the cascade is the same.
+    """
+    from weasyprint import CSS  # loaded by the first render (seconds), not by every importer
+
+    config, fonts, font_css = _font_setup(font_dir)
+    html = prefer_prepared(html, font_css)
+    sheets = [fonts] if fonts else []
+    found = _STYLE.search(html)
+    if found:
+        key = (font_dir, static_url, found.group(1))
+        if key not in _page_styles:
+            if len(_page_styles) >= 16:
+                _page_styles.clear()
+            _page_styles[key] = CSS(string=found.group(1), base_url=static_url, url_fetcher=fetcher,
+                                    font_config=config)
+        sheets.append(_page_styles[key])
+        html = html[:found.start()] + html[found.end():]
+    return _html_class()(string=html, base_url=static_url, url_fetcher=fetcher).render(
+        stylesheets=sheets, font_config=config)
+
+
+_print_html = None
+
+
+def _html_class():
+    """WeasyPrint's HTML with its user-agent stylesheet less the rules for list markers, footnotes
+    and notes, which the print layout never has: each is a pseudo-element style computed for every
+    element of the page (a thousand per form)."""
+    global _print_html
+    if _print_html is None:
+        # WeasyPrint takes seconds to import; only a process that renders loads it (see printing._renderers).
+        from weasyprint import CSS, HTML
+        from weasyprint.css.counters import CounterStyle
+        from weasyprint.html import UA
+
+        kept = "\n".join(line for line in UA.splitlines() if not _UNUSED_UA_RULE.match(line))
+        # Its @counter-style rules are the library's own, already in the counter styles every page starts from.
+        stylesheet = CSS(string=kept, counter_style=CounterStyle())
+
+        class PrintHTML(HTML):
+            def _ua_stylesheets(self, forms=False):
+                return super()._ua_stylesheets(forms) if forms else [stylesheet]
+
+        _print_html = PrintHTML
+    return _print_html
+
+
+_UNUSED_UA_RULE = re.compile(r"\s*::(marker|footnote-call|footnote-marker|note-call|note-marker|note-callback)\b")
 
 
 def _fetcher(static_url, roots, font_dir):
@@ -259,15 +314,10 @@ def render_many(htmls: list[str], *, static_url: str, roots: list[str], font_dir
     once for all of them; each source gets a bookmark with its title and its page count is
     returned: ``(pdf, [pages per source])``.
     """
-    from weasyprint import HTML  # loaded by the first render (seconds), not by every importer
-
     font_dir = str(font_dir) if font_dir else None
     fetcher = _fetcher(static_url, roots, font_dir)
     with _lock:
-        config, stylesheet, css = _font_setup(font_dir)
-        extra = [stylesheet] if stylesheet else []
-        documents = [HTML(string=prefer_prepared(html, css), base_url=static_url, url_fetcher=fetcher)
-                     .render(stylesheets=extra, font_config=config) for html in htmls]
+        documents = [_lay_out(html, static_url=static_url, fetcher=fetcher, font_dir=font_dir) for html in htmls]
         if not merged:
             return [document.write_pdf() for document in documents]
         return _merged(documents, titles or [""] * len(documents))
