@@ -30,13 +30,15 @@ import subprocess
 import tempfile
 import threading
 from concurrent.futures import ProcessPoolExecutor
+from html.parser import HTMLParser
 from pathlib import Path
+from xml.etree import ElementTree
 
 # The families the print layout names, their weights, and the suffix of the prepared subset family.
 FAMILIES = ("Noto Serif CJK SC", "Noto Sans CJK SC")
 WEIGHTS = {"Regular": "normal", "Bold": "bold"}
 SUFFIX = "GB2312"
-SUBSET_VERSION = "2"  # part of the file names: a change of the characters or their order makes new files
+SUBSET_VERSION = "3"  # part of the file names: a change of the characters or their order makes new files
 GLYPH_ORDER = Path(__file__).with_name("glyph_order.txt")  # scripts/glyph_order.py
 
 # Beyond GB2312 and ASCII: Latin-1, general punctuation, letterlike symbols, arrows, maths,
@@ -134,18 +136,52 @@ def prepare_face(font_dir, family: str, style: str) -> Path | None:
 
 def glyph_order(font) -> list[str]:
     """The face's glyphs, those of the most used characters first (``glyph_order.txt``, then GB2312
-    order); glyphs no character maps to (variants reached by the layout features) last."""
+    order), each followed by the glyphs shaping may put in its place (``_substitutes``); glyphs no
+    character reaches (variants for other features: vertical, traditional forms …) last."""
     ranked = [c for line in GLYPH_ORDER.read_text(encoding="utf-8").splitlines() if not line.startswith("#")
               for c in line]
-    cmap = font.getBestCmap()
+    cmap, substitutes = font.getBestCmap(), _substitutes(font)
     current = font.getGlyphOrder()
     order, seen = [current[0]], {current[0]}  # .notdef stays glyph 0
     for code in [0x20, *map(ord, ranked), *sorted(subset_characters(), key=_gb2312_key), *sorted(cmap)]:
-        name = cmap.get(code)
-        if name is not None and name not in seen:
-            order.append(name)
-            seen.add(name)
+        pending = [cmap[code]] if code in cmap else []
+        while pending:
+            name = pending.pop(0)
+            if name not in seen:
+                order.append(name)
+                seen.add(name)
+                pending += substitutes.get(name, [])
     return order + [name for name in current if name not in seen]
+
+
+# What HarfBuzz applies to horizontal Han text by default, and tabular figures (the print layout's
+# numbers): a glyph these substitute for a character (an em dash's Chinese form) is printed as often.
+SHAPING_FEATURES = frozenset(("ccmp", "locl", "rlig", "liga", "clig", "calt", "tnum"))
+
+
+def _substitutes(font) -> dict[str, list[str]]:
+    """For each glyph, the glyphs SHAPING_FEATURES' substitution lookups may replace it with, in
+    simplified Chinese (the page's language) and the scripts' default systems."""
+    if "GSUB" not in font:
+        return {}
+    table = font["GSUB"].table
+    features = set()
+    for script in table.ScriptList.ScriptRecord:
+        systems = [script.Script.DefaultLangSys] + [r.LangSys for r in script.Script.LangSysRecord
+                                                    if r.LangSysTag == "ZHS "]
+        features.update(index for system in systems if system is not None for index in system.FeatureIndex)
+    records = table.FeatureList.FeatureRecord
+    lookups = {index for feature in features if records[feature].FeatureTag in SHAPING_FEATURES
+               for index in records[feature].Feature.LookupListIndex}
+    found: dict[str, list[str]] = {}
+    for index in sorted(lookups):
+        for subtable in table.LookupList.Lookup[index].SubTable:
+            subtable = getattr(subtable, "ExtSubTable", subtable)
+            for glyph, output in getattr(subtable, "mapping", {}).items():  # single and multiple
+                found.setdefault(glyph, []).extend([output] if isinstance(output, str) else output)
+            for glyph, ligatures in getattr(subtable, "ligatures", {}).items():
+                found.setdefault(glyph, []).extend(ligature.LigGlyph for ligature in ligatures)
+    return found
 
 
 def _gb2312_key(code):
@@ -265,12 +301,17 @@ _print_html = None
 
 
 def _html_class():
-    """WeasyPrint's HTML with its user-agent stylesheet less the rules for list markers, footnotes
-    and notes, which the print layout never has: each is a pseudo-element style computed for every
-    element of the page (a thousand per form)."""
+    """WeasyPrint's HTML for the print layout's pages.
+
+    Its user-agent stylesheet lacks the rules for list markers, footnotes and notes, which the
+    print layout never has: each is a pseudo-element style computed for every element of the page
+    (a thousand per form). Its page is parsed by ``parse_page`` (a sixth of the time of WeasyPrint's
+    HTML5 parser, the same tree for what the print template writes: tests/output).
+    """
     global _print_html
     if _print_html is None:
         # WeasyPrint takes seconds to import; only a process that renders loads it (see printing._renderers).
+        import cssselect2
         from weasyprint import CSS, HTML
         from weasyprint.css.counters import CounterStyle
         from weasyprint.html import UA
@@ -280,6 +321,13 @@ def _html_class():
         stylesheet = CSS(string=kept, counter_style=CounterStyle())
 
         class PrintHTML(HTML):
+            def __init__(self, *, string, base_url, url_fetcher, media_type="print"):
+                # What HTML.__init__ sets, from our parser's tree; the print template has no <base>.
+                self.base_url, self.url_fetcher, self.media_type = base_url, url_fetcher, media_type
+                self.wrapper_element = cssselect2.ElementWrapper.from_html_root(parse_page(string),
+                                                                                content_language=None)
+                self.etree_element = self.wrapper_element.etree_element
+
             def _ua_stylesheets(self, forms=False):
                 return super()._ua_stylesheets(forms) if forms else [stylesheet]
 
@@ -288,6 +336,60 @@ def _html_class():
 
 
 _UNUSED_UA_RULE = re.compile(r"\s*::(marker|footnote-call|footnote-marker|note-call|note-marker|note-callback)\b")
+
+VOID_ELEMENTS = frozenset(("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+                           "track", "wbr"))
+
+
+class _PageTree(HTMLParser):
+    """Build the element tree of a page whose elements are all closed, as the print template writes them.
+
+    For such a page the HTML5 parsing algorithm reduces to this: void elements have no end tag, text
+    goes into the open element (after its last child), and ``</body>``/``</html>`` leave the body
+    open for what follows. What it does not handle — tags left to be implied, misnested tags, text
+    directly in a table — the template never writes; user text only ever comes escaped, inside a cell.
+    """
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.root, self.open = None, []
+
+    def handle_starttag(self, tag, attrs):
+        element = ElementTree.Element(tag, {name: value or "" for name, value in attrs})
+        if self.open:
+            self.open[-1].append(element)
+        elif self.root is None:
+            self.root = element
+        if tag not in VOID_ELEMENTS:
+            self.open.append(element)
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in VOID_ELEMENTS:
+            self.open.pop()
+
+    def handle_endtag(self, tag):
+        if tag in VOID_ELEMENTS or tag in ("body", "html"):
+            return
+        while self.open and self.open.pop().tag != tag:
+            pass
+
+    def handle_data(self, data):
+        if not self.open:
+            return  # before <html>: the HTML5 parser drops it too (the doctype's line break)
+        parent = self.open[-1]
+        if len(parent):
+            parent[-1].tail = (parent[-1].tail or "") + data
+        else:
+            parent.text = (parent.text or "") + data
+
+
+def parse_page(html: str):
+    """Return the root element of a print page (see _PageTree); line breaks normalized as HTML5 does."""
+    builder = _PageTree()
+    builder.feed(html.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "\ufffd"))
+    builder.close()
+    return builder.root
 
 
 def _fetcher(static_url, roots, font_dir):
