@@ -130,6 +130,10 @@ def may_admin_edit(user, assessment) -> bool:
 # ---------------------------------------------------------------------------------------------
 # One form
 # ---------------------------------------------------------------------------------------------
+# The annotation (selectors.with_row_flags) saying whether a form's department has a review chain.
+LEVELS_FLAG = "department_has_levels"
+
+
 class FormAccess:
     """What one user may do with one form. Cheap: the scope is cached per request, and the
     review chain comes from ``department.review_levels`` (prefetch it when listing many forms)."""
@@ -165,10 +169,12 @@ class FormAccess:
 
     # -- reviewing ----------------------------------------------------------------------------
     def _levels(self):
-        # Read once per form object: a page asks several questions of the same form.
+        # Read once per form object: a page asks several questions of the same form. A form read by
+        # selectors.with_row_flags already says whether its department has a chain at all.
         levels = getattr(self.assessment, "_access_levels", None)
         if levels is None:
-            levels = list(self.assessment.department.review_levels.all())
+            levels = ([] if getattr(self.assessment, LEVELS_FLAG, True) is False
+                      else list(self.assessment.department.review_levels.all()))
             self.assessment._access_levels = levels
         return levels
 

@@ -28,13 +28,10 @@ from assessments.models import (
     Region,
     ReportSection,
 )
-from assessments.core.selectors import assessment_document, assessment_queryset, live_document
+from assessments.core.selectors import ROW_TABLES, assessment_document, assessment_with_rows, live_document
 
 
 Event = AssessmentEvent.Type
-
-
-ROW_TABLES = ("budget_lines", "indicators", "key_tasks", "report_sections", "component_scores")
 
 
 def lock(assessment, *, with_rows=False) -> Assessment:
@@ -74,11 +71,11 @@ def department_get_or_create(*, name: str, parent: Department | None = None, reg
 def assessment_recompute(*, assessment: Assessment, fresh: Assessment | None = None) -> Assessment:
     """Refresh the cached figures (rate, total, grade, problem count) from rules.evaluate.
 
-    ``fresh`` is the form as stored now, read with ``assessment_queryset`` after the write (a save
+    ``fresh`` is the form as stored now, read with ``selectors.assessment_with_rows`` after the write (a save
     that has just read it for its timeline entry passes it instead of reading it a second time).
     """
     if fresh is None:
-        fresh = assessment_queryset().get(pk=assessment.pk)
+        fresh = assessment_with_rows(pk=assessment.pk)
     form = assessment_document(assessment=fresh).form()
     evaluation = rules.evaluate(form, fresh.rules_scheme())
     cached, missed = cached_figures(form, evaluation)
@@ -150,7 +147,7 @@ def version_filter():
 
 def assessment_document_of(assessment):
     """The document of another form read as a source (an approved one as it was approved)."""
-    return assessment_document(assessment=assessment_queryset().get(pk=assessment.pk))
+    return assessment_document(assessment=assessment_with_rows(pk=assessment.pk))
 
 
 class ConcurrentEdit(AppError):
@@ -166,10 +163,10 @@ def snapshot(assessment, *, loaded=False):
     """The form's current content as interchange JSON (what field changes are measured on).
 
     ``loaded``: ``assessment`` was just read with its rows (``lock(with_rows=True)``,
-    ``assessment_queryset``) and is used as it is instead of being read again.
+    ``selectors.assessment_with_rows``) and is used as it is instead of being read again.
     """
     if not loaded:
-        assessment = assessment_queryset().get(pk=assessment.pk)
+        assessment = assessment_with_rows(pk=assessment.pk)
     return interchange.document_to_json(live_document(assessment=assessment))
 
 

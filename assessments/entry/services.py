@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from assessments.core import access, formsteps
 from assessments.core import records
 from assessments.core.records import Event
-from assessments.core.selectors import assessment_evaluation, assessment_queryset, base_data_for
+from assessments.core.selectors import assessment_evaluation, assessment_with_rows, base_data_for
 from assessments.domain import figures, interchange, rules
 from assessments.core.errors import AccessDenied, AppError, IllegalTransition
 from assessments.entry import wizard
@@ -158,7 +158,7 @@ def assessment_save_step(*, assessment: Assessment, user, step, data, expected_v
     assessment.save()
     comment = (comment or str(step.label)) + (_("（含未通过校验的输入）") if data.errors else "")
     # The form as stored now, read once: for the timeline's field changes and for the figures.
-    fresh = assessment_queryset().get(pk=assessment.pk)
+    fresh = assessment_with_rows(pk=assessment.pk)
     changes = interchange.changes(before, records.snapshot(fresh, loaded=True))
     if event_type == Event.AUTOSAVED:
         _log_autosave(assessment=assessment, user=user, changes=changes, comment=comment, step=step.key)
@@ -397,7 +397,7 @@ def assessment_submit(*, assessment: Assessment, user) -> Assessment:
     """草稿/退回修改 → 已提交, only when nothing blocks submission (RULES §3.4, §4)."""
     assessment = records.lock(assessment)
     new_status = access.require_transition(user, assessment, "submit")
-    evaluation = assessment_evaluation(assessment=assessment_queryset().get(pk=assessment.pk))
+    evaluation = assessment_evaluation(assessment=assessment_with_rows(pk=assessment.pk))
     issues = list(evaluation.errors) + list(evaluation.problems)
     issues += [rules.Issue(step, _("此步骤有未通过校验的输入")) for step in assessment.draft_inputs]
     if issues:

@@ -130,7 +130,7 @@ def assessment_step(request, pk, step):
             messages.error(request, _("此表已提交或已审核，不能修改；您刚才填写的内容仍显示在下面，未保存。"))
             if current.key == "preview":
                 return redirect("assessment_detail", pk=pk)
-            return _render_step(request, selectors.assessment_queryset().get(pk=pk), steps, current,
+            return _render_step(request, selectors.assessment_with_rows(pk=pk), steps, current,
                                 post=request.POST, status=409)
         action = request.POST.get("action", "next")
         if current.key != "preview":
@@ -141,12 +141,12 @@ def assessment_step(request, pk, step):
                                               expected_version=int_param(version, low=0))
             except records.ConcurrentEdit as conflict:
                 # Nothing is overwritten: show what the other person changed, keep what this user typed.
-                return _render_step(request, selectors.assessment_queryset().get(pk=pk), steps, current,
+                return _render_step(request, selectors.assessment_with_rows(pk=pk), steps, current,
                                     post=request.POST, conflict=conflict)
             except AppError as refusal:
                 # E.g. the form was submitted between loading and saving: say so, keep what was typed.
                 messages.error(request, str(refusal))
-                return _render_step(request, selectors.assessment_queryset().get(pk=pk), steps, current,
+                return _render_step(request, selectors.assessment_with_rows(pk=pk), steps, current,
                                     post=request.POST, status=409)
             if data.errors:
                 messages.error(request, _("已保存，但有内容未通过校验，请按提示修改。"))
@@ -178,7 +178,7 @@ def assessment_step(request, pk, step):
 
     kept = drafts.take_conflict(request, pk, current.key)
     if kept is not None:  # posted while signed out, then someone else saved: show both, overwrite nothing
-        return _render_step(request, selectors.assessment_queryset().get(pk=pk), steps, current,
+        return _render_step(request, selectors.assessment_with_rows(pk=pk), steps, current,
                             post=kept[0], conflict=kept[1])
     # Loaded just above with its rows (selectors.assessment_fillable_or_404): loading it again would cost six more queries.
     return _render_step(request, assessment, steps, current)

@@ -80,7 +80,7 @@ def assessment_detail(request, pk):
         # Sorted within the form: their models' ordering starts with "assessment", which sorts by the
         # form's own ordering and so joins four more tables (PostgreSQL planned that longer than it ran).
         "comments": _with_resolve(perms, assessment.comments.select_related("author", "resolved_by")
-                                  .order_by("created_at", "pk")),
+                                  .order_by("created_at", "pk")) if selectors.has_any(assessment, "comments") else [],
         "assessment": assessment,
         "document": document,
         "evaluation": evaluation,
@@ -137,7 +137,7 @@ def _detail_sections(request, assessment, document, evaluation, perms, with_atta
     key tasks, and the 佐证材料 of the form and of each indicator row."""
     field = Assessment._meta.get_field
     items = (list(assessment.attachments.select_related("uploaded_by").order_by("row", "uploaded_at", "pk"))
-             if with_attachments else [])
+             if with_attachments and selectors.has_any(assessment, "attachments") else [])
     by_row = {}
     for item in items:
         item.where = attachments.row_label(item)
