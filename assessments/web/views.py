@@ -85,28 +85,42 @@ def assessment_detail(request, pk):
         "document": document,
         "evaluation": evaluation,
         "budget_rows": list(zip(document.budget, evaluation.budget)),
-        "events": _timeline(assessment),
+        **_timeline(assessment, everything=request.GET.get("timeline") == "all"),
         **_detail_sections(request, assessment, document, evaluation, perms),
     })
 
 
-def _timeline(assessment):
-    """The form's events as its timeline shows them, each line's words made here once.
+# A draft saved for weeks has hundreds of events: its page shows the newest ones and links the rest,
+# so the page costs the same for a form saved 50 times as for one saved 500 times.
+TIMELINE_SHOWN = 50
+
+
+def _timeline(assessment, *, everything=False):
+    """The form's events as its timeline shows them (the newest TIMELINE_SHOWN unless ``everything``),
+    oldest first, each line's words made here once; with how many older ones are not shown.
 
     Without their ``data`` (an approval carries the whole form as JSON, once per revision): only its
     listed changes and whether it has a snapshot. As plain values, with each time, place and value
     put in words in Python: a form saved for weeks has hundreds of events, and a model object and a
     dozen template lookups and filters per event and per change were most of its page's time.
     """
-    rows = (assessment.events.order_by("created_at", "pk")
+    rows = (assessment.events.order_by("-created_at", "-pk")
             .annotate(changes=KeyTransform("changes", "data"),
                       has_snapshot=ExpressionWrapper(Q(data__has_key="snapshot"), output_field=BooleanField()))
             .values_list("pk", "created_at", "type", "comment", "user_id", "user__first_name", "user__username",
                          "changes", "has_snapshot"))
+    hidden = 0
+    if everything:
+        rows = list(rows)
+    else:
+        rows = list(rows[:TIMELINE_SHOWN + 1])
+        if len(rows) > TIMELINE_SHOWN:  # only a long timeline is counted
+            rows = rows[:TIMELINE_SHOWN]
+            hidden = assessment.events.count() - TIMELINE_SHOWN
     words = {value: str(label) for value, label in AssessmentEvent._meta.get_field("type").flatchoices}
     kind = assessment.kind
     lines = []
-    for pk, created_at, type_, comment, user_id, first_name, username, changes, has_snapshot in rows:
+    for pk, created_at, type_, comment, user_id, first_name, username, changes, has_snapshot in reversed(rows):
         lines.append({
             "pk": pk, "comment": comment, "type_label": words.get(type_, type_),
             # As the template's |date:"Y-m-d H:i:s" printed it: in the current time zone.
@@ -117,7 +131,7 @@ def _timeline(assessment):
                          labels.shown(c.get("before"), c.get("path")), labels.shown(c.get("after"), c.get("path")))
                         for c in changes] if changes else [],
         })
-    return lines
+    return {"events": lines, "events_hidden": hidden}
 
 
 def _marked_changes(assessment):
