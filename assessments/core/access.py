@@ -155,7 +155,7 @@ class FormAccess:
         return self.scope.is_admin or self.assessment.department_id in self.scope.fillable
 
     def can_edit(self) -> bool:
-        return self.is_filler() and self.assessment.status in (S.DRAFT, S.RETURNED)
+        return may_edit(self.scope, department_id=self.assessment.department_id, status=self.assessment.status)
 
     def can_submit(self) -> bool:
         return self.can_edit()
@@ -246,6 +246,12 @@ class FormAccess:
     def actions(self) -> list[str]:
         """The workflow actions open to the user now, in the order a page shows them."""
         return [action for (state, action) in TRANSITIONS if state == self.assessment.status and self.may(action)]
+
+
+def may_edit(scope, *, department_id, status) -> bool:
+    """Whether a user with ``scope`` may fill in a form of that department in that status (for lists
+    read as plain values; ``FormAccess.can_edit`` asks the same)."""
+    return (scope.is_admin or department_id in scope.fillable) and status in (S.DRAFT, S.RETURNED)
 
 
 def for_form(user, assessment) -> FormAccess:
