@@ -28,7 +28,14 @@ from assessments.models import (
     Region,
     ReportSection,
 )
-from assessments.core.selectors import ROW_TABLES, assessment_document, assessment_with_rows, live_document
+from assessments.core.selectors import (
+    assessment_document,
+    assessment_with_rows,
+    live_document,
+    read_rows,
+    row_flag_names,
+    with_row_flags,
+)
 
 
 Event = AssessmentEvent.Type
@@ -39,9 +46,16 @@ def lock(assessment, *, with_rows=False) -> Assessment:
     # No ordering: the default one joins the nullable project, which FOR UPDATE cannot lock.
     locked = (Assessment.objects.order_by().select_for_update(of=("self",))
               .select_related("project", "department", "fiscal_year", "scheme"))
-    if with_rows:  # read after the lock is taken, so they are the rows no one else can change now
-        locked = locked.prefetch_related(*ROW_TABLES)
-    return locked.get(pk=assessment.pk)
+    found = locked.get(pk=assessment.pk)
+    if with_rows:
+        # Read after the lock is taken, so they are the rows no one else can change now: which tables
+        # have rows is asked in a statement of its own, after the lock (the locking statement's own
+        # snapshot may predate a write committed while it waited), then only those tables are read.
+        flags = with_row_flags(Assessment.objects.filter(pk=found.pk)).values(*row_flag_names()).get()
+        for name, value in flags.items():
+            setattr(found, name, value)
+        read_rows(found)
+    return found
 
 
 def log_event(*, assessment, type, user, comment="", before=None, **data) -> AssessmentEvent:

@@ -50,6 +50,11 @@ def with_row_flags(queryset):
     return queryset.annotate(**flags)
 
 
+def row_flag_names() -> list[str]:
+    """The annotations ``with_row_flags`` adds."""
+    return [ROW_FLAG % name for name in ROW_TABLES + ALSO_FLAGGED] + [access.LEVELS_FLAG]
+
+
 def read_rows(assessment: Assessment) -> Assessment:
     """Read the form's row tables that have rows (by ``with_row_flags``; unflagged: all five).
 

@@ -124,13 +124,14 @@ def assessment_create(*, user, kind: str, department: Department, year: int, pro
 
 @transaction.atomic
 def assessment_save_step(*, assessment: Assessment, user, step, data, expected_version=None,
-                         comment: str = "", event_type: str = Event.SAVED) -> Assessment:
+                         comment: str = "", event_type: str = Event.SAVED, go_to: str = "") -> Assessment:
     """Write what a user entered on one wizard step; keep it verbatim if it cannot be stored yet.
 
     ``step`` is a ``formsteps.Step`` and ``data`` its ``wizard.StepInput``. Values that parse are
     written to the assessment and its rows; a step with unreadable values (text in an amount)
     is kept as typed in ``draft_inputs`` so the user finds it again, and blocks submission.
     ``event_type`` names the kind of write on the timeline (saved, autosaved, imported from Excel).
+    ``go_to``: the step the user moves to with this save (as ``assessment_go_to_step``, in the same write).
     """
     assessment = records.lock(assessment, with_rows=True)
     access.require(user, assessment, "edit")
@@ -153,7 +154,7 @@ def assessment_save_step(*, assessment: Assessment, user, step, data, expected_v
             for name, value in data.values.items():
                 setattr(assessment, Assessment.PROJECT_FIELDS.get(name, name), value)
     assessment.draft_inputs = drafts
-    assessment.wizard_step = step.key
+    assessment.wizard_step = go_to or step.key
     assessment.version += 1
     assessment.save()
     comment = (comment or str(step.label)) + (_("（含未通过校验的输入）") if data.errors else "")

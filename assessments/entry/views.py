@@ -133,12 +133,25 @@ def assessment_step(request, pk, step):
             return _render_step(request, selectors.assessment_with_rows(pk=pk), steps, current,
                                 post=request.POST, status=409)
         action = request.POST.get("action", "next")
+        keys = [s.key for s in steps]
+        index = keys.index(current.key)
+        if action == "prev":
+            target = keys[max(0, index - 1)]
+        elif action.startswith("goto:") and action[5:] in keys:
+            target = action[5:]
+        elif action in ("stay", "submit"):
+            target = current.key
+        else:
+            target = keys[min(len(keys) - 1, index + 1)]
         if current.key != "preview":
             data = wizard.read_step(current, request.POST)
             version = request.POST.get("version", "")
             try:
+                # The step moved to is remembered by the same write (a valid step only: with errors the
+                # user comes back to this one).
                 services.assessment_save_step(assessment=assessment, user=request.user, step=current, data=data,
-                                              expected_version=int_param(version, low=0))
+                                              expected_version=int_param(version, low=0),
+                                              go_to="" if data.errors else target)
             except records.ConcurrentEdit as conflict:
                 # Nothing is overwritten: show what the other person changed, keep what this user typed.
                 return _render_step(request, selectors.assessment_with_rows(pk=pk), steps, current,
@@ -151,8 +164,6 @@ def assessment_step(request, pk, step):
             if data.errors:
                 messages.error(request, _("已保存，但有内容未通过校验，请按提示修改。"))
                 return redirect("assessment_step", pk=pk, step=current.key)
-        keys = [s.key for s in steps]
-        index = keys.index(current.key)
         if action == "submit":
             try:
                 services.assessment_submit(assessment=assessment, user=request.user)
@@ -164,15 +175,7 @@ def assessment_step(request, pk, step):
                 return redirect("assessment_detail", pk=pk)
             messages.success(request, _("已提交。"))
             return redirect("assessment_detail", pk=pk)
-        if action == "prev":
-            target = keys[max(0, index - 1)]
-        elif action.startswith("goto:") and action[5:] in keys:
-            target = action[5:]
-        elif action == "stay":
-            target = current.key
-        else:
-            target = keys[min(len(keys) - 1, index + 1)]
-        if target != current.key:
+        if target != current.key and current.key == "preview":  # a save above remembered it already
             services.assessment_go_to_step(assessment=assessment, user=request.user, step=target)
         return redirect("assessment_step", pk=pk, step=target)
 
