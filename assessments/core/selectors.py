@@ -1,7 +1,11 @@
 """Reads: everything a page, a command or an export needs, scoped to what a user may see."""
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, prefetch_related_objects
+import functools
+
+from django.db import connection
+from django.db.models import BooleanField, Exists, OuterRef, prefetch_related_objects
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -42,12 +46,26 @@ def has_any(assessment, name) -> bool:
 
 
 def with_row_flags(queryset):
-    """Return ``queryset`` annotated with what ``read_rows`` needs to skip empty row tables."""
-    flags = {ROW_FLAG % name: Exists(Assessment._meta.get_field(name).related_model.objects
-                                     .filter(assessment=OuterRef("pk")))
-             for name in ROW_TABLES + ALSO_FLAGGED}
-    flags[access.LEVELS_FLAG] = Exists(ReviewLevel.objects.filter(department=OuterRef("department_id")))
-    return queryset.annotate(**flags)
+    """Return ``queryset`` (of Assessment, not aliased) annotated with what ``read_rows`` needs to skip
+    empty row tables."""
+    return queryset.annotate(**{name: RawSQL(sql, (), output_field=BooleanField()) for name, sql in _flag_sql()})
+
+
+@functools.cache
+def _flag_sql():
+    # Written once as SQL: the same EXISTS built from Exists(… OuterRef …) cost Django ≈ 2.7 ms of
+    # compiling per form read, more than the queries it saves.
+    quote = connection.ops.quote_name
+    form = quote(Assessment._meta.db_table)
+
+    def exists(model, column, outer):
+        return (f"EXISTS(SELECT 1 FROM {quote(model._meta.db_table)} WHERE "
+                f"{quote(model._meta.db_table)}.{quote(column)} = {form}.{quote(outer)})")
+
+    flags = [(ROW_FLAG % name, exists(Assessment._meta.get_field(name).related_model, "assessment_id", "id"))
+             for name in ROW_TABLES + ALSO_FLAGGED]
+    flags.append((access.LEVELS_FLAG, exists(ReviewLevel, "department_id", "department_id")))
+    return tuple(flags)
 
 
 def row_flag_names() -> list[str]:
