@@ -1,8 +1,12 @@
 """The PDF renderer's fonts: prepared GB2312 subsets, the full system face for anything else."""
+import io
 import subprocess
 
 import pytest
 from django.conf import settings
+from fontTools.pens.recordingPen import RecordingPen
+from fontTools.ttLib import TTFont
+from pypdf import PdfReader
 
 from assessments.output import pdfworker, printing
 from assessments.models import Assessment
@@ -74,11 +78,6 @@ def test_a_name_outside_gb2312_is_printed_from_the_full_system_face(demo, font_d
 def test_a_form_embeds_only_the_first_glyphs_of_the_prepared_faces(demo, font_dir):
     """WeasyPrint keeps glyph ids, so an embedded face holds every glyph up to the highest one used;
     the prepared faces number the common characters first, so a form's embedded faces stay small."""
-    import io
-
-    from fontTools.ttLib import TTFont
-    from pypdf import PdfReader
-
     assessment = Assessment.objects.get(project__name="困难职工帮扶")
     options = {"static_url": settings.STATIC_URL, "roots": printing.static_roots()}
     pdf = PdfReader(io.BytesIO(pdfworker.render(printing.render_html(assessment=assessment), **options,
@@ -103,8 +102,6 @@ def test_a_form_embeds_only_the_first_glyphs_of_the_prepared_faces(demo, font_di
 
 
 def outline(face, glyph):
-    from fontTools.pens.recordingPen import RecordingPen
-
     pen = RecordingPen()
     face.getGlyphSet()[glyph].draw(pen)
     return pen.value
