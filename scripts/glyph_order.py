@@ -7,7 +7,9 @@ self-assessment reports and the app's own printed words), most frequent first, t
 their frequency in general Chinese text (the word list of jieba, weighted by word frequency).
 Characters in neither list follow in GB2312 order when the faces are prepared.
 
-Run once when the corpus changes (not at install):
+Run when the corpus changes, not at install, and raise pdfworker.SUBSET_VERSION with it: prepared
+faces are only remade when their file name changes. (The app's own code is part of the corpus, so
+a rerun after other changes moves a few rare characters; any order is correct, this is only speed.)
     python scripts/glyph_order.py JIEBA_DICT_TXT SEEDS_DIR
 """
 import collections
