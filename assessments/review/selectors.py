@@ -32,13 +32,18 @@ class DeskSummary:
     counts: dict = field(default_factory=dict)  # status value → forms
     total: int = 0
     waiting_count: int = 0
-    waiting: list = field(default_factory=list)
     # (scheme key, scheme name, its grade scale, grade, forms) of the forms with a budget and a grade.
     graded: list = field(default_factory=list)
-    scales: dict = field(default_factory=dict)
     # department id → [forms at or above their scheme's execution threshold, below it, without a
     # budget, the lowest rate] (the execution chart).
     departments: dict = field(default_factory=dict)
+
+
+# A department's part of the desk's figures (``desk_parts``), kept by the view between visits and
+# replaced whole when one of the department's forms is written: forms by status (in the order of
+# Assessment.Status.values), forms waiting for the user, ((scheme id, grade, forms), …) of the graded
+# forms, forms at or above their threshold, below it, without a budget, and the lowest rate (str).
+STATUSES = tuple(Assessment.Status.values)
 
 
 def listed(assessments):
@@ -57,21 +62,35 @@ def desk_forms(*, user):
     return qs.filter(department_id__in=sorted(scope.visible)) if scope.visible else qs.none()
 
 
-def desk_summary(*, user, assessments, limit=100) -> DeskSummary:
-    """Return the desk's counts by status, their total, the grade counts by scheme and the forms
-    waiting for ``user`` (the first ``limit``).
+def chained_departments():
+    """Return the ids of the departments with a review chain (a change of one bumps versions.RECOUNT)."""
+    return frozenset(ReviewLevel.objects.values_list("department_id", flat=True).distinct())
+
+
+def _plain_waiting(scope, chained):
+    """The condition of a form waiting for any reviewer of its department (no review chain)."""
+    plain = Q(status=Assessment.Status.SUBMITTED) & ~Q(department_id__in=sorted(chained))
+    if scope.is_admin:
+        return plain
+    return (plain & Q(department_id__in=sorted(scope.reviewed - scope.fillable))) if scope.reviewed else Q(pk=None)
+
+
+def waits_plainly(scope, chained, form) -> bool:
+    """Whether ``form`` (submitted or not) waits for any reviewer of its department: _plain_waiting in Python."""
+    return (form.status == Assessment.Status.SUBMITTED and form.department_id not in chained
+            and (scope.is_admin or (form.department_id in scope.reviewed and form.department_id not in scope.fillable)))
+
+
+def desk_parts(*, user, assessments, chained) -> tuple[dict, list]:
+    """Count the desk's figures of ``assessments`` by department (``STATUSES`` above) in one scan, and
+    return them with the forms of chained departments waiting for ``user``, newest first.
 
     The same rule as ``access.FormAccess.is_current_reviewer``: a submitted form of a department
     without a review chain waits for any reviewer whose scope covers it and who does not fill for
     it; with a chain, for the reviewers of its current level.
     """
     scope = access.scope_for(user)
-    chained_departments = ReviewLevel.objects.values("department_id")
     submitted = Q(status=Assessment.Status.SUBMITTED)
-    plain = submitted & ~Q(department_id__in=chained_departments)
-    if not scope.is_admin:
-        plain = (plain & Q(department_id__in=scope.reviewed) & ~Q(department_id__in=scope.fillable)
-                 if scope.reviewed else Q(pk=None))
     # One scan for every figure of the desk, grouped by department, status, scheme and grade (a few
     # thousand groups for a province, summed here): the counts by status, the waiting count, the
     # grade chart and the execution chart. Grouping by the scheme's id, not its name and scale, keeps
@@ -85,17 +104,13 @@ def desk_summary(*, user, assessments, limit=100) -> DeskSummary:
               .annotate(n=Count("pk"),
                         # Graded: only forms with a budget (a draft with an empty 预算资金 has no meaningful total).
                         graded=Count("pk", filter=Q(execution_rate__isnull=False) & ~Q(grade="")),
-                        waiting_plain=Count("pk", filter=plain),
-                        chained=Count("pk", filter=submitted & Q(department_id__in=chained_departments)),
+                        waiting_plain=Count("pk", filter=_plain_waiting(scope, chained)),
                         ok=Count("pk", filter=Q(execution_rate__gte=threshold)),
                         low=Count("pk", filter=Q(execution_rate__lt=threshold)),
                         lowest=Min("execution_rate")))
-    summary = DeskSummary(counts={value: 0 for value in Assessment.Status.values})
-    counts, graded, departments = summary.counts, {}, summary.departments
-    waiting_plain = chained = 0
     # Read through a plain cursor: the ORM's per-value converters (int() of every count, for a few
     # thousand groups) cost more than the rest of this loop. The database driver already answers
-    # with ints; ``lowest`` is made a Decimal below for the departments charted.
+    # with ints; ``lowest`` is kept as text (a float from SQLite made exact).
     try:
         sql, params = groups.query.sql_with_params()
     except EmptyResultSet:  # a scope without departments
@@ -104,46 +119,90 @@ def desk_summary(*, user, assessments, limit=100) -> DeskSummary:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
-    for department, status, scheme, grade, n, graded_n, plain_n, chained_n, ok, low, lowest in rows:
-        counts[status] = counts.get(status, 0) + n
-        waiting_plain += plain_n
-        chained += chained_n
+    index = {status: i for i, status in enumerate(STATUSES)}
+    figures = {}
+    for department, status, scheme, grade, n, graded_n, plain_n, ok, low, lowest in rows:
+        part = figures.get(department)
+        if part is None:
+            part = figures[department] = [[0] * len(STATUSES), 0, [], 0, 0, 0, None]
+        part[0][index[status]] += n
+        part[1] += plain_n
         if graded_n:
-            graded[(scheme, grade)] = graded.get((scheme, grade), 0) + graded_n
-        figures = departments.get(department)
-        if figures is None:
-            departments[department] = [ok, low, n - ok - low, lowest]
-        else:
-            figures[0] += ok
-            figures[1] += low
-            figures[2] += n - ok - low
-            if lowest is not None and (figures[3] is None or lowest < figures[3]):
-                figures[3] = lowest
-    rate = Assessment._meta.get_field("execution_rate")
-    for figures in departments.values():
-        if figures[3] is not None and not isinstance(figures[3], Decimal):  # SQLite answers a float
-            figures[3] = rate.to_python(figures[3]).quantize(Decimal(1).scaleb(-rate.decimal_places))
-    schemes = {pk: (key, name, scale) for pk, key, name, scale in ScoringScheme.objects.filter(
-        pk__in={scheme for scheme, _grade in graded}).values_list("pk", "key", "name", "grade_scale")}
-    for (scheme, grade), n in graded.items():
-        key, name, scale = schemes[scheme]
-        summary.graded.append((key, name, scale, grade, n))
-        summary.scales[key] = scale
-    figures = {"waiting_plain": waiting_plain, "chained": chained}
-    summary.total = sum(summary.counts.values())
-    with_chain = []
-    if figures["chained"]:
-        with_chain = [
-            a for a in assessments.filter(submitted & Q(department_id__in=chained_departments))
+            part[2].append((scheme, grade, graded_n))
+        part[3] += ok
+        part[4] += low
+        part[5] += n - ok - low
+        if lowest is not None and (part[6] is None or lowest < part[6]):
+            part[6] = lowest
+    waiting_chained = []
+    if chained and any(d in chained for d in figures):
+        waiting_chained = [
+            a for a in assessments.filter(submitted & Q(department_id__in=sorted(chained)))
             .select_related("fiscal_year", "department", "project")
             .order_by("-updated_at", "-id").prefetch_related("department__review_levels__reviewers")
             if access.for_form(user, a).is_current_reviewer()]
-    summary.waiting_count = figures["waiting_plain"] + len(with_chain)
-    shown = with_chain[:limit]
-    if len(shown) < limit:  # asked even when the count is 0: a page costs the same queries whatever waits
+        for a in waiting_chained:
+            figures[a.department_id][1] += 1
+    rate = Assessment._meta.get_field("execution_rate")
+    places = Decimal(1).scaleb(-rate.decimal_places)
+    return {department: (tuple(part[0]), part[1], tuple(part[2]), part[3], part[4], part[5],
+                         None if part[6] is None else str(rate.to_python(part[6]).quantize(places)))
+            for department, part in figures.items()}, waiting_chained
+
+
+def desk_schemes(ids) -> dict:
+    """Return scheme id → (key, name, grade scale) of the schemes ``ids``."""
+    return {pk: (key, name, scale) for pk, key, name, scale in ScoringScheme.objects.filter(
+        pk__in=sorted(ids)).values_list("pk", "key", "name", "grade_scale")} if ids else {}
+
+
+def desk_summary(parts, schemes) -> DeskSummary:
+    """Sum the departments' parts (``desk_parts``) into the desk's figures; ``schemes`` as ``desk_schemes``."""
+    summary = DeskSummary()
+    by_status, graded, waiting = [0] * len(STATUSES), {}, 0
+    for department, (counts, waiting_n, graded_part, ok, low, none, lowest) in parts.items():
+        for i, n in enumerate(counts):
+            by_status[i] += n
+        waiting += waiting_n
+        for scheme, grade, n in graded_part:
+            graded[(scheme, grade)] = graded.get((scheme, grade), 0) + n
+        summary.departments[department] = [ok, low, none, None if lowest is None else Decimal(lowest)]
+    summary.counts = dict(zip(STATUSES, by_status))
+    summary.total = sum(by_status)
+    summary.waiting_count = waiting
+    for (scheme, grade), n in graded.items():
+        key, name, scale = schemes[scheme]
+        summary.graded.append((key, name, scale, grade, n))
+    return summary
+
+
+def desk_waiting(*, user, assessments, chained, limit, waiting_chained=None) -> list:
+    """Return the first ``limit`` forms waiting for ``user``: those of chained departments first (as
+    ``desk_parts`` found them, or checked here), then the others, newest first."""
+    scope = access.scope_for(user)
+    if waiting_chained is None:
+        waiting_chained = [
+            a for a in assessments.filter(status=Assessment.Status.SUBMITTED, department_id__in=sorted(chained))
+            .select_related("fiscal_year", "department", "project")
+            .order_by("-updated_at", "-id").prefetch_related("department__review_levels__reviewers")
+            if access.for_form(user, a).is_current_reviewer()] if chained else []
+    shown = waiting_chained[:limit]
+    if len(shown) < limit:  # asked even when none waits: a page costs the same queries whatever waits
         # Newest first, which the (updated_at, id) index serves without sorting the scope by name.
         # Only what the list shows (the title and the department): no scheme, no figures.
-        shown += list(assessments.filter(plain).select_related(None).select_related("fiscal_year", "department", "project")
-                      .only(*WAITING_FIELDS).order_by("-updated_at", "-id")[:limit - len(shown)])
-    summary.waiting = shown
-    return summary
+        shown += list(assessments.filter(_plain_waiting(scope, chained)).select_related(None)
+                      .select_related("fiscal_year", "department", "project")
+                      .only(*WAITING_FIELDS, "updated_at").order_by("-updated_at", "-id")[:limit - len(shown)])
+    return shown
+
+
+def newest_write():
+    """Return the newest ``updated_at`` of all forms (one read of the index the desk lists by)."""
+    return Assessment.objects.order_by("-updated_at", "-id").values_list("updated_at", flat=True).first()
+
+
+def written_since(when, *, limit):
+    """Return the forms written after ``when``, newest first, with the columns a desk row shows,
+    or None when there are more than ``limit`` (the desk then counts its whole scope again)."""
+    forms = list(listed(Assessment.objects.filter(updated_at__gt=when)).order_by("-updated_at", "-id")[:limit + 1])
+    return None if len(forms) > limit else forms

@@ -3,6 +3,8 @@
 Every form comes through the user's scope (``selectors.assessment_visible_or_404``), so a foreign id is
 a 404; what a user may do is ``core.access``'s answer.
 """
+import time
+from datetime import datetime, timezone as dt_timezone
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -103,82 +105,178 @@ def review_desk(request):
         qs = qs.filter(kind=filters["kind"])
     # Counts and distributions come from the database; only one page of rows is loaded, so a
     # province-wide desk (10,000 forms) costs the same queries and memory as a small one. The
-    # counts, the waiting count, the page total and both charts are one aggregate (review/selectors.py),
-    # kept rendered with the filter's department options (a change of scope or of a department
-    # moves the version too).
-    key = "desk:%s:%s" % (request.user.pk, urlencode(sorted(filters.items())))
-    version = _desk_version()
-    kept = cache.get(key)
-    figures = kept[1] if kept is not None and kept[0] == version else None
-    changed = figures is None
-    if changed:
-        # The scope's 300 departments (a finance bureau): plain rows, not model instances.
-        departments = list(selectors.departments_visible_to(user=request.user).order_by("name").values("pk", "name"))
-        figures = _desk_figures(request.user, qs, departments)
-        # 300 options, written here: a template loop over them cost more than the rest of the page.
-        figures["department_options"] = format_html_join("", '<option value="{}"{}>{}</option>', (
-            (d["pk"], SELECTED if str(d["pk"]) == filters["department"] else "", d["name"]) for d in departments))
+    # figures are kept per user and filter, by department, and follow the forms written since
+    # (_desk_entry); the entry holds them rendered, with page 1's rows and the filter's options.
+    key = "desk2:%s:%s" % (request.user.pk, urlencode(sorted(filters.items())))
+    query = urlencode({k: v for k, v in filters.items() if v})
+    entry, changed = _desk_entry(request.user, qs, filters, cache.get(key))
     # Most recently changed first: what a reviewer looks for, and an index scan (see Assessment.Meta).
     paginator = Paginator(review_selectors.listed(qs).order_by("-updated_at", "-id"), DESK_PAGE_SIZE)
-    paginator.count = figures["total"]  # known from the aggregate: no second count of the scope
+    paginator.count = entry["total"]  # known from the figures: no second count of the scope
     page = paginator.get_page(request.GET.get("page"))
-    query = {k: v for k, v in filters.items() if v}
-    # The first page's rows are kept rendered in the same entry, under the same version (every
-    # write of a form moves the version, so a kept page shows what a fresh one would): counted and
-    # rendered together after a write, they cost one write of the cache.
-    rows = figures["pages"].get(page.number)
-    if rows is None:
-        rows = render_to_string("assessments/_desk_rows.html", {
-            "assessments": labels.with_choice_labels(page.object_list, "kind", "status"), "page": page,
-            "query": urlencode(query)})
-        if page.number <= DESK_PAGES_KEPT:
-            figures["pages"][page.number] = rows
+    if page.number > 1:  # read and rendered at each visit (keeping it would cost a write of the cache)
+        rows = _desk_rows(page, query, _desk_row_html(page.object_list))
+    else:
+        rows = entry["first_page"]
+        if rows is None:
+            if entry["rows"] is None:
+                forms = list(page.object_list)
+                entry["rows"] = list(zip([(a.pk, a.updated_at) for a in forms], _desk_row_html(forms)))
+            rows = entry["first_page"] = _desk_rows(page, query, [html for _form, html in entry["rows"]])
             changed = True
     if changed:  # one write of the cache for the figures and the page
-        cache.set(key, (version, figures), DESK_KEPT_SECONDS)
+        cache.set(key, entry, DESK_KEPT_SECONDS)
     return render(request, "assessments/desk.html", {
-        "figures_html": figures["html"], "rows_html": rows, "filters": filters, "page": page,
-        "department_options": figures["department_options"],
+        "figures_html": entry["figures"], "rows_html": rows, "filters": filters, "page": page,
+        "department_options": entry["department_options"],
         "statuses": Assessment.Status.choices, "kinds": Assessment.Kind.choices,
         "years": list(FiscalYear.objects.order_by("-year").values_list("year", flat=True)),
     })
 
 
-def _desk_version():
-    """Return what the desk's kept figures and pages are valid for (see _desk_figures)."""
-    latest = Assessment.objects.order_by("-updated_at", "-id").values_list("updated_at", flat=True).first()
-    return (versions.ATTENTION.current(), latest)
+def _desk_entry(user, qs, filters, kept):
+    """Return the desk's kept entry brought up to date, and whether it changed.
 
+    Kept: the figures by department (review/selectors.py desk_parts), the waiting forms' lines and
+    page 1's rows, each with its form's (id, updated_at), and all of it rendered. Every write of a form
+    moves its ``updated_at``, so the forms written since the entry's newest (``written_since``, one read
+    of the index the desk lists by; none while nothing changed) say which departments to count again
+    (≈ 33 forms each in a province), which lines and rows to render, and which to drop. What that
+    cannot see — a form deleted or moved to another department, a scheme re-scored, a change of scope
+    or of review chains — moves ``versions.RECOUNT`` and the scope is counted again from nothing.
 
-def _desk_figures(user, qs, departments):
-    """Count the desk's figures, waiting list and charts in one scan of the scope (10,000 forms for
-    a finance bureau) and render them; the view keeps them in the cache per user and filter, with
-    the first pages' rows, while no form is written and no status or scope changes.
-
-    Every write of a form moves its ``updated_at`` (the newest is one read of the index the desk
-    lists by); changes of status and scope bump ``versions.ATTENTION`` when committed. Two saves
-    committing out of the order of their timestamps could hide the earlier one from the newest
-    ``updated_at``: the entry is kept DESK_KEPT_SECONDS at most, so a chart is never staler than that.
-    Writes cost nothing more: nothing is bumped on a save.
+    Two saves committing out of the order of their timestamps could hide the earlier one from the
+    newest ``updated_at``; so could a rename of a project or department (a title) or a scheme's name.
+    The entry is counted from nothing at least every DESK_KEPT_SECONDS, so nothing shown is staler.
     """
-    summary = review_selectors.desk_summary(user=user, assessments=qs, limit=WAITING_SHOWN)
-    counts = {label: summary.counts.get(value, 0) for value, label in Assessment.Status.choices}
-    # Rendered here, once per count, and kept as HTML: 100 waiting forms and the charts' tables cost
-    # more to render than the rest of the page.
-    html = render_to_string("assessments/_desk_figures.html", {
-        "counts": counts, "waiting": summary.waiting, "waiting_count": summary.waiting_count,
-        **_desk_charts(summary, departments)})
-    return {"total": summary.total, "html": html, "pages": {}}
+    version = versions.RECOUNT.current()
+    if kept is not None and kept["version"] == version and time.time() - kept["born"] < DESK_KEPT_SECONDS:
+        written = review_selectors.written_since(kept["mark"], limit=DESK_FOLLOWED_WRITES)
+        if written is not None:
+            if not written:
+                return kept, False
+            scope = access.scope_for(user)
+            kept["mark"] = written[0].updated_at
+            ours = [a for a in written if scope.is_admin or a.department_id in scope.visible]
+            if ours:
+                _desk_follow(user, qs, filters, kept, ours)
+                return kept, True
+            # Writes outside the scope change nothing shown: the newest is kept now and then, not at each visit.
+            return kept, len(written) > DESK_FOLLOWED_WRITES // 4
+    return _desk_count(user, qs, filters, version), True
 
+
+def _desk_count(user, qs, filters, version):
+    """Count the scope's figures from nothing and render them (the view keeps them, see _desk_entry)."""
+    # Read before counting: a form written meanwhile is then also seen as written since, and its
+    # department counted again at the next visit (counting a department twice gives the same part).
+    mark = review_selectors.newest_write() or OLDEST
+    # The scope's 300 departments (a finance bureau): plain rows, not model instances.
+    departments = list(selectors.departments_visible_to(user=user).order_by("name").values_list("pk", "name"))
+    chained = review_selectors.chained_departments()
+    parts, waiting_chained = review_selectors.desk_parts(user=user, assessments=qs, chained=chained)
+    waiting = review_selectors.desk_waiting(user=user, assessments=qs, chained=chained, limit=WAITING_SHOWN,
+                                            waiting_chained=waiting_chained)
+    entry = {
+        "version": version, "born": time.time(), "mark": mark, "parts": parts, "chained": chained,
+        "schemes": review_selectors.desk_schemes({s for part in parts.values() for s, _g, _n in part[2]}),
+        "departments": departments,
+        # 300 options, written here: a template loop over them cost more than the rest of the page.
+        "department_options": format_html_join("", '<option value="{}"{}>{}</option>', (
+            (pk, SELECTED if str(pk) == filters["department"] else "", name) for pk, name in departments)),
+        "waiting": _desk_waiting_lines(waiting, chained),
+        "rows": None,  # page 1's rows: read when page 1 is asked for
+    }
+    _desk_render(entry)
+    return entry
+
+
+def _desk_follow(user, qs, filters, entry, written):
+    """Bring ``entry`` up to date with the forms ``written`` since it was counted (newest first, in scope)."""
+    scope, chained = access.scope_for(user), entry["chained"]
+    ids = {a.pk for a in written}
+    departments = sorted({a.department_id for a in written})
+    parts, _waiting_chained = review_selectors.desk_parts(
+        user=user, assessments=qs.filter(department_id__in=departments), chained=chained)
+    for department in departments:
+        entry["parts"].pop(department, None)
+    entry["parts"].update(parts)
+    missing = {s for part in parts.values() for s, _g, _n in part[2]} - entry["schemes"].keys()
+    entry["schemes"].update(review_selectors.desk_schemes(missing))
+    waiting_count = sum(part[1] for part in entry["parts"].values())
+    shown = [a for a in written if _desk_shows(scope, filters, a)]
+    # The forms not written since kept their place in every list: each list is the forms written since
+    # (newest of all) followed by what was kept of it, unless too few are left to fill it.
+    waiting = None
+    if not any(a.department_id in chained for a in written):  # a chained form's turn is access's to say
+        lines = [line for line in entry["waiting"] if line[0][0] not in ids]
+        waiting = ([line for line in lines if line[1]]
+                   + _desk_waiting_lines([a for a in shown if review_selectors.waits_plainly(scope, chained, a)], chained)
+                   + [line for line in lines if not line[1]])[:WAITING_SHOWN]
+    if waiting is None or len(waiting) < min(WAITING_SHOWN, waiting_count):
+        waiting = _desk_waiting_lines(review_selectors.desk_waiting(
+            user=user, assessments=qs, chained=chained, limit=WAITING_SHOWN), chained)
+    entry["waiting"] = waiting
+    _desk_render(entry)
+    if entry["rows"] is not None:
+        rows = [row for row in entry["rows"] if row[0][0] not in ids]
+        rows = (list(zip([(a.pk, a.updated_at) for a in shown], _desk_row_html(shown))) + rows)[:DESK_PAGE_SIZE]
+        entry["rows"] = rows if len(rows) >= min(DESK_PAGE_SIZE, entry["total"]) else None
+    entry["first_page"] = None
+
+
+def _desk_shows(scope, filters, a):
+    """Whether the desk with ``filters`` lists form ``a`` (one of the scope's): review_desk's filters in Python."""
+    return ((not filters["year"] or a.fiscal_year.year == year_param(filters["year"]))
+            and (filters["status"] not in Assessment.Status.values or a.status == filters["status"])
+            and (not filters["department"] or a.department_id == int_param(filters["department"]))
+            and (filters["kind"] not in Assessment.Kind.values or a.kind == filters["kind"]))
+
+
+def _desk_render(entry):
+    """Sum the kept parts and render the counts, the waiting list and the charts."""
+    summary = review_selectors.desk_summary(entry["parts"], entry["schemes"])
+    counts = {label: summary.counts.get(value, 0) for value, label in Assessment.Status.choices}
+    entry["total"] = summary.total
+    entry["figures"] = render_to_string("assessments/_desk_figures.html", {
+        "counts": counts, "waiting_count": summary.waiting_count, "waiting_shown": len(entry["waiting"]),
+        "waiting_items": mark_safe("".join(line[2] for line in entry["waiting"])),
+        **_desk_charts(summary, entry["departments"])})
+    entry["first_page"] = None
+
+
+def _desk_waiting_lines(forms, chained):
+    """Return ((id, updated_at), whether its department has a review chain, its line) of each waiting form."""
+    html = render_to_string("assessments/_desk_waiting_list.html", {"waiting": forms}).split("</li>")
+    return [((a.pk, a.updated_at), a.department_id in chained, mark_safe(line + "</li>"))
+            for a, line in zip(forms, html)]
+
+
+def _desk_row_html(forms):
+    """Render the desk's table rows of ``forms``, one HTML text each (one template run for all)."""
+    forms = labels.with_choice_labels(forms, "kind", "status")
+    if not forms:
+        return []
+    return [row + "</tr>" for row in render_to_string("assessments/_desk_row_list.html",
+                                                      {"assessments": forms}).split("</tr>")[:-1]]
+
+
+def _desk_rows(page, query, rows):
+    return render_to_string("assessments/_desk_rows.html", {
+        "rows": mark_safe("".join(rows)), "page": page, "query": query})
+
+
+# Forms written since the entry followed one by one; more (an import, a batch) and the scope is counted again.
+DESK_FOLLOWED_WRITES = 200
 
 DESK_KEPT_SECONDS = 60
+
+OLDEST = datetime(2000, 1, 1, tzinfo=dt_timezone.utc)
 
 SELECTED = mark_safe(" selected")
 
 
 DESK_PAGE_SIZE = 50
-
-DESK_PAGES_KEPT = 1  # a later page: rendered at each visit (keeping it costs a write of the cache)
 
 
 WAITING_SHOWN = 100
@@ -191,8 +289,7 @@ def _desk_charts(summary, departments):
     """The desk's two charts as data (and the tables that say the same in text).
 
     The grade counts by scheme and the execution by department are counted with the desk's other
-    figures in one scan (review/selectors.py desk_summary); ``departments`` (pk, name), ordered by
-    name, are the scope's.
+    figures (review/selectors.py desk_summary); ``departments`` (pk, name), ordered by name, are the scope's.
 
     Grades are counted per scoring scheme, on that scheme's own scale (优秀/良好/一般 at 85/75/60
     is not 优/良/中 at 90/80/60), and only for forms with a budget: a draft whose 预算资金 is
@@ -214,8 +311,8 @@ def _desk_charts(summary, departments):
                              "total": sum(b["n"] for b in bands)})
     # Most forms below their threshold first, then the lowest rate (no rate last), then by name in
     # the database's order (the order of ``departments``, the filter's options).
-    rank = {d["pk"]: i for i, d in enumerate(departments)}
-    names = {d["pk"]: d["name"] for d in departments}
+    rank = {pk: i for i, (pk, _name) in enumerate(departments)}
+    names = dict(departments)
     ordered = sorted(summary.departments.items(),
                      key=lambda item: (-item[1][1], item[1][3] is None, item[1][3] or 0, rank.get(item[0], 0)))
     per_department = [{"department__name": names.get(pk, ""), "ok": ok, "low": low, "none": none, "lowest": lowest}
