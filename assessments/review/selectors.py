@@ -8,6 +8,8 @@ when there are such forms.
 """
 from __future__ import annotations
 
+import sys
+
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -40,10 +42,14 @@ class DeskSummary:
 
 
 # A department's part of the desk's figures (``desk_parts``), kept by the view between visits and
-# replaced whole when one of the department's forms is written: forms by status (in the order of
-# Assessment.Status.values), forms waiting for the user, ((scheme id, grade, forms), …) of the graded
-# forms, forms at or above their threshold, below it, without a budget, and the lowest rate (str).
+# replaced whole when one of the department's forms is written, as one flat tuple (the kept entry is
+# read at every visit: small pickles): forms by status (in the order of STATUSES), then WAITING (forms
+# waiting for the user), OK, LOW, NONE (forms at or above their scheme's execution threshold, below
+# it, without a budget), LOWEST (the lowest rate in hundredths of a percent, or None) and GRADED
+# (((scheme id, grade, forms), …) of the graded forms).
 STATUSES = tuple(Assessment.Status.values)
+WAITING, OK, LOW, NONE, LOWEST, GRADED = range(len(STATUSES), len(STATUSES) + 6)
+RATE_PLACES = Assessment._meta.get_field("execution_rate").decimal_places
 
 
 def listed(assessments):
@@ -75,14 +81,19 @@ def _plain_waiting(scope, chained):
     return (plain & Q(department_id__in=sorted(scope.reviewed - scope.fillable))) if scope.reviewed else Q(pk=None)
 
 
+def _waits_plainly(scope, chained, department_id) -> bool:
+    """Whether a submitted form of the department waits for any of its reviewers: _plain_waiting in Python."""
+    return department_id not in chained and (
+        scope.is_admin or (department_id in scope.reviewed and department_id not in scope.fillable))
+
+
 def waits_plainly(scope, chained, form) -> bool:
-    """Whether ``form`` (submitted or not) waits for any reviewer of its department: _plain_waiting in Python."""
-    return (form.status == Assessment.Status.SUBMITTED and form.department_id not in chained
-            and (scope.is_admin or (form.department_id in scope.reviewed and form.department_id not in scope.fillable)))
+    """Whether ``form`` waits for any reviewer of its department (not one of a review chain)."""
+    return form.status == Assessment.Status.SUBMITTED and _waits_plainly(scope, chained, form.department_id)
 
 
 def desk_parts(*, user, assessments, chained) -> tuple[dict, list]:
-    """Count the desk's figures of ``assessments`` by department (``STATUSES`` above) in one scan, and
+    """Count the desk's figures of ``assessments`` by department (the parts above) in one scan, and
     return them with the forms of chained departments waiting for ``user``, newest first.
 
     The same rule as ``access.FormAccess.is_current_reviewer``: a submitted form of a department
@@ -90,7 +101,6 @@ def desk_parts(*, user, assessments, chained) -> tuple[dict, list]:
     it; with a chain, for the reviewers of its current level.
     """
     scope = access.scope_for(user)
-    submitted = Q(status=Assessment.Status.SUBMITTED)
     # One scan for every figure of the desk, grouped by department, status, scheme and grade (a few
     # thousand groups for a province, summed here): the counts by status, the waiting count, the
     # grade chart and the execution chart. Grouping by the scheme's id, not its name and scale, keeps
@@ -104,13 +114,12 @@ def desk_parts(*, user, assessments, chained) -> tuple[dict, list]:
               .annotate(n=Count("pk"),
                         # Graded: only forms with a budget (a draft with an empty 预算资金 has no meaningful total).
                         graded=Count("pk", filter=Q(execution_rate__isnull=False) & ~Q(grade="")),
-                        waiting_plain=Count("pk", filter=_plain_waiting(scope, chained)),
                         ok=Count("pk", filter=Q(execution_rate__gte=threshold)),
                         low=Count("pk", filter=Q(execution_rate__lt=threshold)),
                         lowest=Min("execution_rate")))
     # Read through a plain cursor: the ORM's per-value converters (int() of every count, for a few
     # thousand groups) cost more than the rest of this loop. The database driver already answers
-    # with ints; ``lowest`` is kept as text (a float from SQLite made exact).
+    # with ints (and Decimals; SQLite floats, made exact below).
     try:
         sql, params = groups.query.sql_with_params()
     except EmptyResultSet:  # a scope without departments
@@ -120,34 +129,37 @@ def desk_parts(*, user, assessments, chained) -> tuple[dict, list]:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
     index = {status: i for i, status in enumerate(STATUSES)}
+    submitted = index[Assessment.Status.SUBMITTED]
     figures = {}
-    for department, status, scheme, grade, n, graded_n, plain_n, ok, low, lowest in rows:
+    for department, status, scheme, grade, n, graded_n, ok, low, lowest in rows:
         part = figures.get(department)
         if part is None:
-            part = figures[department] = [[0] * len(STATUSES), 0, [], 0, 0, 0, None]
-        part[0][index[status]] += n
-        part[1] += plain_n
+            part = figures[department] = [0] * GRADED + [[]]
+        i = index[status]
+        part[i] += n
+        if i == submitted and _waits_plainly(scope, chained, department):
+            part[WAITING] += n
         if graded_n:
-            part[2].append((scheme, grade, graded_n))
-        part[3] += ok
-        part[4] += low
-        part[5] += n - ok - low
-        if lowest is not None and (part[6] is None or lowest < part[6]):
-            part[6] = lowest
+            part[GRADED].append((scheme, sys.intern(grade), graded_n))  # one grade text in the pickle
+        part[OK] += ok
+        part[LOW] += low
+        part[NONE] += n - ok - low
+        if lowest is not None and (part[LOWEST] is None or lowest < part[LOWEST]):
+            part[LOWEST] = lowest
     waiting_chained = []
     if chained and any(d in chained for d in figures):
         waiting_chained = [
-            a for a in assessments.filter(submitted & Q(department_id__in=sorted(chained)))
+            a for a in assessments.filter(status=Assessment.Status.SUBMITTED, department_id__in=sorted(chained))
             .select_related("fiscal_year", "department", "project")
             .order_by("-updated_at", "-id").prefetch_related("department__review_levels__reviewers")
             if access.for_form(user, a).is_current_reviewer()]
         for a in waiting_chained:
-            figures[a.department_id][1] += 1
-    rate = Assessment._meta.get_field("execution_rate")
-    places = Decimal(1).scaleb(-rate.decimal_places)
-    return {department: (tuple(part[0]), part[1], tuple(part[2]), part[3], part[4], part[5],
-                         None if part[6] is None else str(rate.to_python(part[6]).quantize(places)))
-            for department, part in figures.items()}, waiting_chained
+            figures[a.department_id][WAITING] += 1
+    for part in figures.values():
+        if part[LOWEST] is not None:
+            part[LOWEST] = int((Decimal(str(part[LOWEST])) * 10 ** RATE_PLACES).to_integral_value())
+        part[GRADED] = tuple(part[GRADED])
+    return {department: tuple(part) for department, part in figures.items()}, waiting_chained
 
 
 def desk_schemes(ids) -> dict:
@@ -156,23 +168,33 @@ def desk_schemes(ids) -> dict:
         pk__in=sorted(ids)).values_list("pk", "key", "name", "grade_scale")} if ids else {}
 
 
-def desk_summary(parts, schemes) -> DeskSummary:
-    """Sum the departments' parts (``desk_parts``) into the desk's figures; ``schemes`` as ``desk_schemes``."""
-    summary = DeskSummary()
-    by_status, graded, waiting = [0] * len(STATUSES), {}, 0
-    for department, (counts, waiting_n, graded_part, ok, low, none, lowest) in parts.items():
-        for i, n in enumerate(counts):
-            by_status[i] += n
-        waiting += waiting_n
-        for scheme, grade, n in graded_part:
-            graded[(scheme, grade)] = graded.get((scheme, grade), 0) + n
-        summary.departments[department] = [ok, low, none, None if lowest is None else Decimal(lowest)]
-    summary.counts = dict(zip(STATUSES, by_status))
-    summary.total = sum(by_status)
-    summary.waiting_count = waiting
-    for (scheme, grade), n in graded.items():
-        key, name, scale = schemes[scheme]
-        summary.graded.append((key, name, scale, grade, n))
+def desk_sums(parts=(), sums=None, sign=1) -> dict:
+    """Add (``sign`` -1: take away) the departments' ``parts`` to ``sums``: forms by status, waiting, graded."""
+    if sums is None:
+        sums = {"counts": [0] * len(STATUSES), "waiting": 0, "graded": {}}
+    counts, graded = sums["counts"], sums["graded"]
+    for part in parts:
+        for i in range(len(STATUSES)):
+            counts[i] += sign * part[i]
+        sums["waiting"] += sign * part[WAITING]
+        for scheme, grade, n in part[GRADED]:
+            key = (scheme, grade)
+            graded[key] = graded.get(key, 0) + sign * n
+            if not graded[key]:
+                del graded[key]
+    return sums
+
+
+def desk_summary(parts, sums, schemes) -> DeskSummary:
+    """The desk's figures from the departments' ``parts`` and their ``sums``; ``schemes`` as ``desk_schemes``."""
+    summary = DeskSummary(counts=dict(zip(STATUSES, sums["counts"])), total=sum(sums["counts"]),
+                          waiting_count=sums["waiting"])
+    places = Decimal(1).scaleb(-RATE_PLACES)
+    summary.departments = {
+        department: [part[OK], part[LOW], part[NONE],
+                     None if part[LOWEST] is None else Decimal(part[LOWEST]) * places]
+        for department, part in parts.items()}
+    summary.graded = [(*schemes[scheme][:3], grade, n) for (scheme, grade), n in sums["graded"].items()]
     return summary
 
 

@@ -30,6 +30,7 @@ from assessments.core.errors import AppError
 from assessments.core.params import int_param, year_param
 from assessments.review import forms, services
 from assessments.review import selectors as review_selectors
+from assessments.review.selectors import GRADED
 from assessments.domain import typed
 from assessments.models import (
     Assessment,
@@ -89,65 +90,90 @@ def comment_resolve(request, pk, comment_pk):
 @login_required
 def review_desk(request):
     """Everything in the reviewer's scope: what waits for me, counts, grades and warning lights."""
-    qs = review_selectors.desk_forms(user=request.user)
     filters = {k: request.GET.get(k, "") for k in ("year", "status", "department", "kind")}
-    if year_param(filters["year"]):
-        qs = qs.filter(fiscal_year__year=year_param(filters["year"]))
-    else:
-        filters["year"] = ""
-    if filters["status"] in Assessment.Status.values:
-        qs = qs.filter(status=filters["status"])
-    if int_param(filters["department"]):
-        qs = qs.filter(department_id=int_param(filters["department"]))
-    else:
-        filters["department"] = ""
-    if filters["kind"] in Assessment.Kind.values:
-        qs = qs.filter(kind=filters["kind"])
+    filters["year"] = filters["year"] if year_param(filters["year"]) else ""
+    filters["status"] = filters["status"] if filters["status"] in Assessment.Status.values else ""
+    filters["department"] = filters["department"] if int_param(filters["department"]) else ""
+    filters["kind"] = filters["kind"] if filters["kind"] in Assessment.Kind.values else ""
     # Counts and distributions come from the database; only one page of rows is loaded, so a
     # province-wide desk (10,000 forms) costs the same queries and memory as a small one. The
     # figures are kept per user and filter, by department, and follow the forms written since
     # (_desk_entry); the entry holds them rendered, with page 1's rows and the filter's options.
     key = "desk2:%s:%s" % (request.user.pk, urlencode(sorted(filters.items())))
     query = urlencode({k: v for k, v in filters.items() if v})
-    entry, changed = _desk_entry(request.user, qs, filters, cache.get(key))
-    # Most recently changed first: what a reviewer looks for, and an index scan (see Assessment.Meta).
-    paginator = Paginator(review_selectors.listed(qs).order_by("-updated_at", "-id"), DESK_PAGE_SIZE)
+    entry, changed = _desk_entry(request.user, filters, cache.get(key))
+    paginator = Paginator((), DESK_PAGE_SIZE)
     paginator.count = entry["total"]  # known from the figures: no second count of the scope
     page = paginator.get_page(request.GET.get("page"))
+    if page.number > 1 or entry["rows"] is None:
+        # Most recently changed first: what a reviewer looks for, and an index scan (see Assessment.Meta).
+        page.object_list = review_selectors.listed(_desk_forms(request.user, filters)).order_by(
+            "-updated_at", "-id")[(page.number - 1) * DESK_PAGE_SIZE:page.number * DESK_PAGE_SIZE]
     if page.number > 1:  # read and rendered at each visit (keeping it would cost a write of the cache)
-        rows = _desk_rows(page, query, _desk_row_html(page.object_list))
+        head, tail = _desk_table(page, query)
+        rows = mark_safe(head + "".join(_desk_row_html(page.object_list)) + tail)
     else:
-        rows = entry["first_page"]
-        if rows is None:
-            if entry["rows"] is None:
-                forms = list(page.object_list)
-                entry["rows"] = list(zip([(a.pk, a.updated_at) for a in forms], _desk_row_html(forms)))
-            rows = entry["first_page"] = _desk_rows(page, query, [html for _form, html in entry["rows"]])
+        if entry["rows"] is None:
+            forms = list(page.object_list)
+            entry["rows"] = list(zip([(a.pk, a.updated_at) for a in forms], _desk_row_html(forms)))
             changed = True
+        if entry["table"] is None:
+            entry["table"] = _desk_table(page, query)
+            changed = True
+        rows = mark_safe(entry["table"][0] + "".join(html for _form, html in entry["rows"]) + entry["table"][1])
     if changed:  # one write of the cache for the figures and the page
         cache.set(key, entry, DESK_KEPT_SECONDS)
+    head, tail = entry["figures"]
     return render(request, "assessments/desk.html", {
-        "figures_html": entry["figures"], "rows_html": rows, "filters": filters, "page": page,
+        "figures_html": mark_safe(head + "".join(line for _form, _chained, line in entry["waiting"]) + tail),
+        "rows_html": rows, "filters": filters, "page": page,
         "department_options": entry["department_options"],
         "statuses": Assessment.Status.choices, "kinds": Assessment.Kind.choices,
         "years": list(FiscalYear.objects.order_by("-year").values_list("year", flat=True)),
     })
 
 
-def _desk_entry(user, qs, filters, kept):
+def _desk_forms(user, filters, departments=None):
+    """Return the forms the desk with ``filters`` lists: the user's scope, or only ``departments`` of it."""
+    if departments is None:
+        qs = review_selectors.desk_forms(user=user)
+    else:  # a few departments of the scope: no list of the scope's 300 in the query
+        qs = Assessment.objects.select_related("fiscal_year", "department", "project", "scheme").filter(
+            department_id__in=departments)
+    if filters["year"]:
+        qs = qs.filter(fiscal_year__year=year_param(filters["year"]))
+    if filters["status"]:
+        qs = qs.filter(status=filters["status"])
+    if filters["department"]:
+        qs = qs.filter(department_id=int_param(filters["department"]))
+    if filters["kind"]:
+        qs = qs.filter(kind=filters["kind"])
+    return qs
+
+
+def _desk_shows(filters, a):
+    """Whether the desk with ``filters`` lists form ``a`` (one of the scope's): _desk_forms in Python."""
+    return ((not filters["year"] or a.fiscal_year.year == year_param(filters["year"]))
+            and (not filters["status"] or a.status == filters["status"])
+            and (not filters["department"] or a.department_id == int_param(filters["department"]))
+            and (not filters["kind"] or a.kind == filters["kind"]))
+
+
+def _desk_entry(user, filters, kept):
     """Return the desk's kept entry brought up to date, and whether it changed.
 
-    Kept: the figures by department (review/selectors.py desk_parts), the waiting forms' lines and
-    page 1's rows, each with its form's (id, updated_at), and all of it rendered. Every write of a form
-    moves its ``updated_at``, so the forms written since the entry's newest (``written_since``, one read
-    of the index the desk lists by; none while nothing changed) say which departments to count again
-    (≈ 33 forms each in a province), which lines and rows to render, and which to drop. What that
-    cannot see — a form deleted or moved to another department, a scheme re-scored, a change of scope
-    or of review chains — moves ``versions.RECOUNT`` and the scope is counted again from nothing.
+    Kept: the figures by department (review/selectors.py desk_parts) and their sums, the waiting
+    forms' lines and page 1's rows, each with its form's (id, updated_at), and all of it rendered.
+    Every write of a form moves its ``updated_at``, so the forms written since the entry's newest
+    (``written_since``, one read of the index the desk lists by; none while nothing changed) say which
+    departments to count again (≈ 33 forms each in a province), which lines and rows to render, and
+    which to drop. What that cannot see — a form deleted or moved to another department, a scheme
+    re-scored, a change of scope or of review chains — moves ``versions.RECOUNT``, and the scope is
+    counted again from nothing.
 
     Two saves committing out of the order of their timestamps could hide the earlier one from the
-    newest ``updated_at``; so could a rename of a project or department (a title) or a scheme's name.
-    The entry is counted from nothing at least every DESK_KEPT_SECONDS, so nothing shown is staler.
+    newest ``updated_at``; a rename of a project, a department or a scheme moves no form. The entry is
+    counted from nothing at least every DESK_KEPT_SECONDS, so nothing shown is staler than that.
     """
     version = versions.RECOUNT.current()
     if kept is not None and kept["version"] == version and time.time() - kept["born"] < DESK_KEPT_SECONDS:
@@ -159,18 +185,19 @@ def _desk_entry(user, qs, filters, kept):
             kept["mark"] = written[0].updated_at
             ours = [a for a in written if scope.is_admin or a.department_id in scope.visible]
             if ours:
-                _desk_follow(user, qs, filters, kept, ours)
+                _desk_follow(user, filters, kept, ours)
                 return kept, True
             # Writes outside the scope change nothing shown: the newest is kept now and then, not at each visit.
             return kept, len(written) > DESK_FOLLOWED_WRITES // 4
-    return _desk_count(user, qs, filters, version), True
+    return _desk_count(user, filters, version), True
 
 
-def _desk_count(user, qs, filters, version):
+def _desk_count(user, filters, version):
     """Count the scope's figures from nothing and render them (the view keeps them, see _desk_entry)."""
     # Read before counting: a form written meanwhile is then also seen as written since, and its
     # department counted again at the next visit (counting a department twice gives the same part).
     mark = review_selectors.newest_write() or OLDEST
+    qs = _desk_forms(user, filters)
     # The scope's 300 departments (a finance bureau): plain rows, not model instances.
     departments = list(selectors.departments_visible_to(user=user).order_by("name").values_list("pk", "name"))
     chained = review_selectors.chained_departments()
@@ -179,7 +206,8 @@ def _desk_count(user, qs, filters, version):
                                             waiting_chained=waiting_chained)
     entry = {
         "version": version, "born": time.time(), "mark": mark, "parts": parts, "chained": chained,
-        "schemes": review_selectors.desk_schemes({s for part in parts.values() for s, _g, _n in part[2]}),
+        "sums": review_selectors.desk_sums(parts.values()),
+        "schemes": review_selectors.desk_schemes({s for part in parts.values() for s, _g, _n in part[GRADED]}),
         "departments": departments,
         # 300 options, written here: a template loop over them cost more than the rest of the page.
         "department_options": format_html_join("", '<option value="{}"{}>{}</option>', (
@@ -191,65 +219,57 @@ def _desk_count(user, qs, filters, version):
     return entry
 
 
-def _desk_follow(user, qs, filters, entry, written):
+def _desk_follow(user, filters, entry, written):
     """Bring ``entry`` up to date with the forms ``written`` since it was counted (newest first, in scope)."""
     scope, chained = access.scope_for(user), entry["chained"]
     ids = {a.pk for a in written}
     departments = sorted({a.department_id for a in written})
     parts, _waiting_chained = review_selectors.desk_parts(
-        user=user, assessments=qs.filter(department_id__in=departments), chained=chained)
-    for department in departments:
-        entry["parts"].pop(department, None)
-    entry["parts"].update(parts)
-    missing = {s for part in parts.values() for s, _g, _n in part[2]} - entry["schemes"].keys()
+        user=user, assessments=_desk_forms(user, filters, departments), chained=chained)
+    kept = entry["parts"]
+    review_selectors.desk_sums([kept.pop(d) for d in departments if d in kept], entry["sums"], sign=-1)
+    review_selectors.desk_sums(parts.values(), entry["sums"])
+    kept.update(parts)
+    missing = {s for part in parts.values() for s, _g, _n in part[GRADED]} - entry["schemes"].keys()
     entry["schemes"].update(review_selectors.desk_schemes(missing))
-    waiting_count = sum(part[1] for part in entry["parts"].values())
-    shown = [a for a in written if _desk_shows(scope, filters, a)]
+    shown = [a for a in written if _desk_shows(filters, a)]
     # The forms not written since kept their place in every list: each list is the forms written since
     # (newest of all) followed by what was kept of it, unless too few are left to fill it.
     waiting = None
     if not any(a.department_id in chained for a in written):  # a chained form's turn is access's to say
         lines = [line for line in entry["waiting"] if line[0][0] not in ids]
         waiting = ([line for line in lines if line[1]]
-                   + _desk_waiting_lines([a for a in shown if review_selectors.waits_plainly(scope, chained, a)], chained)
+                   + _desk_waiting_lines([a for a in shown if review_selectors.waits_plainly(scope, chained, a)],
+                                         chained)
                    + [line for line in lines if not line[1]])[:WAITING_SHOWN]
-    if waiting is None or len(waiting) < min(WAITING_SHOWN, waiting_count):
+    if waiting is None or len(waiting) < min(WAITING_SHOWN, entry["sums"]["waiting"]):
         waiting = _desk_waiting_lines(review_selectors.desk_waiting(
-            user=user, assessments=qs, chained=chained, limit=WAITING_SHOWN), chained)
+            user=user, assessments=_desk_forms(user, filters), chained=chained, limit=WAITING_SHOWN), chained)
     entry["waiting"] = waiting
     _desk_render(entry)
     if entry["rows"] is not None:
         rows = [row for row in entry["rows"] if row[0][0] not in ids]
         rows = (list(zip([(a.pk, a.updated_at) for a in shown], _desk_row_html(shown))) + rows)[:DESK_PAGE_SIZE]
         entry["rows"] = rows if len(rows) >= min(DESK_PAGE_SIZE, entry["total"]) else None
-    entry["first_page"] = None
-
-
-def _desk_shows(scope, filters, a):
-    """Whether the desk with ``filters`` lists form ``a`` (one of the scope's): review_desk's filters in Python."""
-    return ((not filters["year"] or a.fiscal_year.year == year_param(filters["year"]))
-            and (filters["status"] not in Assessment.Status.values or a.status == filters["status"])
-            and (not filters["department"] or a.department_id == int_param(filters["department"]))
-            and (filters["kind"] not in Assessment.Kind.values or a.kind == filters["kind"]))
 
 
 def _desk_render(entry):
-    """Sum the kept parts and render the counts, the waiting list and the charts."""
-    summary = review_selectors.desk_summary(entry["parts"], entry["schemes"])
+    """Render the counts, the waiting list's frame and the charts from the kept parts and sums."""
+    summary = review_selectors.desk_summary(entry["parts"], entry["sums"], entry["schemes"])
     counts = {label: summary.counts.get(value, 0) for value, label in Assessment.Status.choices}
     entry["total"] = summary.total
-    entry["figures"] = render_to_string("assessments/_desk_figures.html", {
+    html = render_to_string("assessments/_desk_figures.html", {
         "counts": counts, "waiting_count": summary.waiting_count, "waiting_shown": len(entry["waiting"]),
-        "waiting_items": mark_safe("".join(line[2] for line in entry["waiting"])),
-        **_desk_charts(summary, entry["departments"])})
-    entry["first_page"] = None
+        "waiting_items": mark_safe(MARK) if entry["waiting"] else "", **_desk_charts(summary, entry["departments"])})
+    head, _mark, tail = html.partition(MARK)
+    entry["figures"] = (head, tail)  # around the waiting lines, joined at each visit
+    entry["table"] = None  # its pager says the total
 
 
 def _desk_waiting_lines(forms, chained):
     """Return ((id, updated_at), whether its department has a review chain, its line) of each waiting form."""
     html = render_to_string("assessments/_desk_waiting_list.html", {"waiting": forms}).split("</li>")
-    return [((a.pk, a.updated_at), a.department_id in chained, mark_safe(line + "</li>"))
-            for a, line in zip(forms, html)]
+    return [((a.pk, a.updated_at), a.department_id in chained, line + "</li>") for a, line in zip(forms, html)]
 
 
 def _desk_row_html(forms):
@@ -261,10 +281,15 @@ def _desk_row_html(forms):
                                                       {"assessments": forms}).split("</tr>")[:-1]]
 
 
-def _desk_rows(page, query, rows):
-    return render_to_string("assessments/_desk_rows.html", {
-        "rows": mark_safe("".join(rows)), "page": page, "query": query})
+def _desk_table(page, query):
+    """Return the desk's table and pager before and after its rows."""
+    head, _mark, tail = render_to_string("assessments/_desk_rows.html", {
+        "rows": mark_safe(MARK), "page": page, "query": query}).partition(MARK)
+    return head, tail
 
+
+# Where the kept lines go in a rendered frame: no text of a form can print it (every text is escaped).
+MARK = "<!--kept-lines-->"
 
 # Forms written since the entry followed one by one; more (an import, a batch) and the scope is counted again.
 DESK_FOLLOWED_WRITES = 200
