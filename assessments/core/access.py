@@ -130,6 +130,10 @@ def may_admin_edit(user, assessment) -> bool:
 # ---------------------------------------------------------------------------------------------
 # One form
 # ---------------------------------------------------------------------------------------------
+# The annotation (selectors.with_row_flags) saying whether a form's department has a review chain.
+LEVELS_FLAG = "department_has_levels"
+
+
 class FormAccess:
     """What one user may do with one form. Cheap: the scope is cached per request, and the
     review chain comes from ``department.review_levels`` (prefetch it when listing many forms)."""
@@ -151,7 +155,7 @@ class FormAccess:
         return self.scope.is_admin or self.assessment.department_id in self.scope.fillable
 
     def can_edit(self) -> bool:
-        return self.is_filler() and self.assessment.status in (S.DRAFT, S.RETURNED)
+        return may_edit(self.scope, department_id=self.assessment.department_id, status=self.assessment.status)
 
     def can_submit(self) -> bool:
         return self.can_edit()
@@ -165,10 +169,12 @@ class FormAccess:
 
     # -- reviewing ----------------------------------------------------------------------------
     def _levels(self):
-        # Read once per form object: a page asks several questions of the same form.
+        # Read once per form object: a page asks several questions of the same form. A form read by
+        # selectors.with_row_flags already says whether its department has a chain at all.
         levels = getattr(self.assessment, "_access_levels", None)
         if levels is None:
-            levels = list(self.assessment.department.review_levels.all())
+            levels = ([] if getattr(self.assessment, LEVELS_FLAG, True) is False
+                      else list(self.assessment.department.review_levels.all()))
             self.assessment._access_levels = levels
         return levels
 
@@ -240,6 +246,12 @@ class FormAccess:
     def actions(self) -> list[str]:
         """The workflow actions open to the user now, in the order a page shows them."""
         return [action for (state, action) in TRANSITIONS if state == self.assessment.status and self.may(action)]
+
+
+def may_edit(scope, *, department_id, status) -> bool:
+    """Whether a user with ``scope`` may fill in a form of that department in that status (for lists
+    read as plain values; ``FormAccess.can_edit`` asks the same)."""
+    return (scope.is_admin or department_id in scope.fillable) and status in (S.DRAFT, S.RETURNED)
 
 
 def for_form(user, assessment) -> FormAccess:

@@ -203,6 +203,11 @@ def shown(value, path: str) -> str:
     return text if text != "" else _("（空）")
 
 
+def choice_words(model, name) -> dict:
+    """Return value → printed words of a choice field, translated once (see ``with_choice_labels``)."""
+    return {value: str(label) for value, label in model._meta.get_field(name).flatchoices}
+
+
 def with_choice_labels(rows, *fields):
     """Return ``rows`` as a list, each with ``<field>_label``: the printed words of its choice.
 
@@ -213,7 +218,7 @@ def with_choice_labels(rows, *fields):
     if rows:
         meta = type(rows[0])._meta
         for name in fields:
-            words = {value: str(label) for value, label in meta.get_field(name).flatchoices}
+            words = choice_words(meta.model, name)
             for row in rows:
                 value = getattr(row, name)
                 setattr(row, f"{name}_label", words.get(value, value))

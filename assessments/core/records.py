@@ -28,13 +28,17 @@ from assessments.models import (
     Region,
     ReportSection,
 )
-from assessments.core.selectors import assessment_document, assessment_queryset, live_document
+from assessments.core.selectors import (
+    assessment_document,
+    assessment_with_rows,
+    live_document,
+    read_rows,
+    row_flag_names,
+    with_row_flags,
+)
 
 
 Event = AssessmentEvent.Type
-
-
-ROW_TABLES = ("budget_lines", "indicators", "key_tasks", "report_sections", "component_scores")
 
 
 def lock(assessment, *, with_rows=False) -> Assessment:
@@ -42,9 +46,16 @@ def lock(assessment, *, with_rows=False) -> Assessment:
     # No ordering: the default one joins the nullable project, which FOR UPDATE cannot lock.
     locked = (Assessment.objects.order_by().select_for_update(of=("self",))
               .select_related("project", "department", "fiscal_year", "scheme"))
-    if with_rows:  # read after the lock is taken, so they are the rows no one else can change now
-        locked = locked.prefetch_related(*ROW_TABLES)
-    return locked.get(pk=assessment.pk)
+    found = locked.get(pk=assessment.pk)
+    if with_rows:
+        # Read after the lock is taken, so they are the rows no one else can change now: which tables
+        # have rows is asked in a statement of its own, after the lock (the locking statement's own
+        # snapshot may predate a write committed while it waited), then only those tables are read.
+        flags = with_row_flags(Assessment.objects.filter(pk=found.pk)).values(*row_flag_names()).get()
+        for name, value in flags.items():
+            setattr(found, name, value)
+        read_rows(found)
+    return found
 
 
 def log_event(*, assessment, type, user, comment="", before=None, **data) -> AssessmentEvent:
@@ -74,11 +85,11 @@ def department_get_or_create(*, name: str, parent: Department | None = None, reg
 def assessment_recompute(*, assessment: Assessment, fresh: Assessment | None = None) -> Assessment:
     """Refresh the cached figures (rate, total, grade, problem count) from rules.evaluate.
 
-    ``fresh`` is the form as stored now, read with ``assessment_queryset`` after the write (a save
+    ``fresh`` is the form as stored now, read with ``selectors.assessment_with_rows`` after the write (a save
     that has just read it for its timeline entry passes it instead of reading it a second time).
     """
     if fresh is None:
-        fresh = assessment_queryset().get(pk=assessment.pk)
+        fresh = assessment_with_rows(pk=assessment.pk)
     form = assessment_document(assessment=fresh).form()
     evaluation = rules.evaluate(form, fresh.rules_scheme())
     cached, missed = cached_figures(form, evaluation)
@@ -150,7 +161,7 @@ def version_filter():
 
 def assessment_document_of(assessment):
     """The document of another form read as a source (an approved one as it was approved)."""
-    return assessment_document(assessment=assessment_queryset().get(pk=assessment.pk))
+    return assessment_document(assessment=assessment_with_rows(pk=assessment.pk))
 
 
 class ConcurrentEdit(AppError):
@@ -166,10 +177,10 @@ def snapshot(assessment, *, loaded=False):
     """The form's current content as interchange JSON (what field changes are measured on).
 
     ``loaded``: ``assessment`` was just read with its rows (``lock(with_rows=True)``,
-    ``assessment_queryset``) and is used as it is instead of being read again.
+    ``selectors.assessment_with_rows``) and is used as it is instead of being read again.
     """
     if not loaded:
-        assessment = assessment_queryset().get(pk=assessment.pk)
+        assessment = assessment_with_rows(pk=assessment.pk)
     return interchange.document_to_json(live_document(assessment=assessment))
 
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from assessments.core import access, formsteps
 from assessments.core import records
 from assessments.core.records import Event
-from assessments.core.selectors import assessment_evaluation, assessment_queryset, base_data_for
+from assessments.core.selectors import assessment_evaluation, assessment_with_rows, base_data_for
 from assessments.domain import figures, interchange, rules
 from assessments.core.errors import AccessDenied, AppError, IllegalTransition
 from assessments.entry import wizard
@@ -124,13 +124,14 @@ def assessment_create(*, user, kind: str, department: Department, year: int, pro
 
 @transaction.atomic
 def assessment_save_step(*, assessment: Assessment, user, step, data, expected_version=None,
-                         comment: str = "", event_type: str = Event.SAVED) -> Assessment:
+                         comment: str = "", event_type: str = Event.SAVED, go_to: str = "") -> Assessment:
     """Write what a user entered on one wizard step; keep it verbatim if it cannot be stored yet.
 
     ``step`` is a ``formsteps.Step`` and ``data`` its ``wizard.StepInput``. Values that parse are
     written to the assessment and its rows; a step with unreadable values (text in an amount)
     is kept as typed in ``draft_inputs`` so the user finds it again, and blocks submission.
     ``event_type`` names the kind of write on the timeline (saved, autosaved, imported from Excel).
+    ``go_to``: the step the user moves to with this save (as ``assessment_go_to_step``, in the same write).
     """
     assessment = records.lock(assessment, with_rows=True)
     access.require(user, assessment, "edit")
@@ -153,12 +154,12 @@ def assessment_save_step(*, assessment: Assessment, user, step, data, expected_v
             for name, value in data.values.items():
                 setattr(assessment, Assessment.PROJECT_FIELDS.get(name, name), value)
     assessment.draft_inputs = drafts
-    assessment.wizard_step = step.key
+    assessment.wizard_step = go_to or step.key
     assessment.version += 1
     assessment.save()
     comment = (comment or str(step.label)) + (_("（含未通过校验的输入）") if data.errors else "")
     # The form as stored now, read once: for the timeline's field changes and for the figures.
-    fresh = assessment_queryset().get(pk=assessment.pk)
+    fresh = assessment_with_rows(pk=assessment.pk)
     changes = interchange.changes(before, records.snapshot(fresh, loaded=True))
     if event_type == Event.AUTOSAVED:
         _log_autosave(assessment=assessment, user=user, changes=changes, comment=comment, step=step.key)
@@ -397,7 +398,7 @@ def assessment_submit(*, assessment: Assessment, user) -> Assessment:
     """草稿/退回修改 → 已提交, only when nothing blocks submission (RULES §3.4, §4)."""
     assessment = records.lock(assessment)
     new_status = access.require_transition(user, assessment, "submit")
-    evaluation = assessment_evaluation(assessment=assessment_queryset().get(pk=assessment.pk))
+    evaluation = assessment_evaluation(assessment=assessment_with_rows(pk=assessment.pk))
     issues = list(evaluation.errors) + list(evaluation.problems)
     issues += [rules.Issue(step, _("此步骤有未通过校验的输入")) for step in assessment.draft_inputs]
     if issues:

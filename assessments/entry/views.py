@@ -130,29 +130,40 @@ def assessment_step(request, pk, step):
             messages.error(request, _("此表已提交或已审核，不能修改；您刚才填写的内容仍显示在下面，未保存。"))
             if current.key == "preview":
                 return redirect("assessment_detail", pk=pk)
-            return _render_step(request, selectors.assessment_queryset().get(pk=pk), steps, current,
+            return _render_step(request, selectors.assessment_with_rows(pk=pk), steps, current,
                                 post=request.POST, status=409)
         action = request.POST.get("action", "next")
+        keys = [s.key for s in steps]
+        index = keys.index(current.key)
+        if action == "prev":
+            target = keys[max(0, index - 1)]
+        elif action.startswith("goto:") and action[5:] in keys:
+            target = action[5:]
+        elif action in ("stay", "submit"):
+            target = current.key
+        else:
+            target = keys[min(len(keys) - 1, index + 1)]
         if current.key != "preview":
             data = wizard.read_step(current, request.POST)
             version = request.POST.get("version", "")
             try:
+                # The step moved to is remembered by the same write (a valid step only: with errors the
+                # user comes back to this one).
                 services.assessment_save_step(assessment=assessment, user=request.user, step=current, data=data,
-                                              expected_version=int_param(version, low=0))
+                                              expected_version=int_param(version, low=0),
+                                              go_to="" if data.errors else target)
             except records.ConcurrentEdit as conflict:
                 # Nothing is overwritten: show what the other person changed, keep what this user typed.
-                return _render_step(request, selectors.assessment_queryset().get(pk=pk), steps, current,
+                return _render_step(request, selectors.assessment_with_rows(pk=pk), steps, current,
                                     post=request.POST, conflict=conflict)
             except AppError as refusal:
                 # E.g. the form was submitted between loading and saving: say so, keep what was typed.
                 messages.error(request, str(refusal))
-                return _render_step(request, selectors.assessment_queryset().get(pk=pk), steps, current,
+                return _render_step(request, selectors.assessment_with_rows(pk=pk), steps, current,
                                     post=request.POST, status=409)
             if data.errors:
                 messages.error(request, _("已保存，但有内容未通过校验，请按提示修改。"))
                 return redirect("assessment_step", pk=pk, step=current.key)
-        keys = [s.key for s in steps]
-        index = keys.index(current.key)
         if action == "submit":
             try:
                 services.assessment_submit(assessment=assessment, user=request.user)
@@ -164,21 +175,13 @@ def assessment_step(request, pk, step):
                 return redirect("assessment_detail", pk=pk)
             messages.success(request, _("已提交。"))
             return redirect("assessment_detail", pk=pk)
-        if action == "prev":
-            target = keys[max(0, index - 1)]
-        elif action.startswith("goto:") and action[5:] in keys:
-            target = action[5:]
-        elif action == "stay":
-            target = current.key
-        else:
-            target = keys[min(len(keys) - 1, index + 1)]
-        if target != current.key:
+        if target != current.key and current.key == "preview":  # a save above remembered it already
             services.assessment_go_to_step(assessment=assessment, user=request.user, step=target)
         return redirect("assessment_step", pk=pk, step=target)
 
     kept = drafts.take_conflict(request, pk, current.key)
     if kept is not None:  # posted while signed out, then someone else saved: show both, overwrite nothing
-        return _render_step(request, selectors.assessment_queryset().get(pk=pk), steps, current,
+        return _render_step(request, selectors.assessment_with_rows(pk=pk), steps, current,
                             post=kept[0], conflict=kept[1])
     # Loaded just above with its rows (selectors.assessment_fillable_or_404): loading it again would cost six more queries.
     return _render_step(request, assessment, steps, current)

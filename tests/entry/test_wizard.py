@@ -137,6 +137,20 @@ def test_leaving_a_step_by_any_way_saves_it(demo):
     assert assessment.goal_expected == "乙"
 
 
+def test_a_step_with_an_unreadable_value_keeps_the_filler_on_it_and_remembers_it(demo):
+    client = signed_in("xinzhou")
+    assessment = new_project(client)
+    rows = [KUNNAN_ROWS[0][:5] + ("二十",)] + KUNNAN_ROWS[1:]  # a 分值 in words
+    response = client.post(step_url(assessment, "indicators"), indicator_post(rows, action="next"))
+    assert response["Location"] == step_url(assessment, "indicators")
+    assessment.refresh_from_db()
+    assert assessment.wizard_step == "indicators"
+    assert client.get(reverse("assessment_edit", args=[assessment.pk]))["Location"] == step_url(assessment, "indicators")
+    client.post(step_url(assessment, "indicators"), indicator_post(KUNNAN_ROWS, action="next"))
+    assessment.refresh_from_db()
+    assert assessment.wizard_step == "analysis" and assessment.indicators.count() == 3
+
+
 def test_live_figures_are_the_rules_module_figures_of_the_unsaved_rows(demo):
     client = signed_in("xinzhou")
     assessment = new_project(client)

@@ -83,3 +83,23 @@ def test_a_notification_names_the_form_by_its_title_and_the_person_who_acted(dem
     assert f'<a href="{link}">{form.title}</a>' in returned and "项目支出绩效自评表" in form.title
     reviewer_user = form.events.get(type=AssessmentEvent.Type.RETURNED).user
     assert (reviewer_user.first_name or reviewer_user.username) in returned and "请补充说明" in returned
+
+
+def test_a_long_timeline_shows_its_newest_lines_and_links_the_whole_record(demo):
+    form = Assessment.objects.get(project__name="困难职工帮扶")
+    before = form.events.count()
+    AssessmentEvent.objects.bulk_create([
+        AssessmentEvent(assessment=form, type=AssessmentEvent.Type.SAVED, comment=f"第{i:03d}次保存")
+        for i in range(70)])
+    total = before + 70
+    client = signed_in("xinzhou")
+    url = reverse("assessment_detail", args=[form.pk])
+
+    page = client.get(url).content.decode()
+    shown = page.split('<ul class="timeline">')[1]
+    assert "第069次保存" in shown and "第020次保存" in shown and "第019次保存" not in shown
+    assert shown.index("第020次保存") < shown.index("第069次保存")  # oldest of those shown first
+    assert f"较早的 {total - 50} 条记录未显示" in page and "?timeline=all#timeline" in page
+
+    everything = client.get(url + "?timeline=all").content.decode()
+    assert "第000次保存" in everything and "第069次保存" in everything and "未显示" not in everything
