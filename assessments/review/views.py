@@ -3,6 +3,7 @@
 Every form comes through the user's scope (``selectors.assessment_visible_or_404``), so a foreign id is
 a 404; what a user may do is ``core.access``'s answer.
 """
+import hashlib
 import time
 from datetime import datetime, timezone as dt_timezone
 from decimal import Decimal
@@ -254,16 +255,21 @@ def _desk_follow(user, filters, entry, written):
 
 
 def _desk_render(entry):
-    """Render the counts, the waiting list's frame and the charts from the kept parts and sums."""
+    """Render the counts, the waiting list's frame and the charts from the kept parts and sums (again
+    only when something they show changed: most writes move no count and no chart)."""
     summary = review_selectors.desk_summary(entry["parts"], entry["sums"], entry["schemes"])
-    counts = {label: summary.counts.get(value, 0) for value, label in Assessment.Status.choices}
+    if entry.get("total") != summary.total:
+        entry["table"] = None  # its pager says the total
     entry["total"] = summary.total
-    html = render_to_string("assessments/_desk_figures.html", {
-        "counts": counts, "waiting_count": summary.waiting_count, "waiting_shown": len(entry["waiting"]),
-        "waiting_items": mark_safe(MARK) if entry["waiting"] else "", **_desk_charts(summary, entry["departments"])})
-    head, _mark, tail = html.partition(MARK)
-    entry["figures"] = (head, tail)  # around the waiting lines, joined at each visit
-    entry["table"] = None  # its pager says the total
+    context = {"counts": {str(label): summary.counts.get(value, 0) for value, label in Assessment.Status.choices},
+               "waiting_count": summary.waiting_count, "waiting_shown": len(entry["waiting"]),
+               "waiting_items": mark_safe(MARK) if entry["waiting"] else "",
+               **_desk_charts(summary, entry["departments"])}
+    digest = hashlib.blake2b(repr(context).encode(), digest_size=16).digest()
+    if entry.get("figures_digest") != digest:
+        head, _mark, tail = render_to_string("assessments/_desk_figures.html", context).partition(MARK)
+        entry["figures"] = (head, tail)  # around the waiting lines, joined at each visit
+        entry["figures_digest"] = digest
 
 
 def _desk_waiting_lines(forms, chained):
