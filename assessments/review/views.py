@@ -126,7 +126,7 @@ def review_desk(request):
         cache.set(key, entry, DESK_KEPT_SECONDS)
     head, tail = entry["figures"]
     return render(request, "assessments/desk.html", {
-        "figures_html": mark_safe(head + "".join(line for _form, _chained, line in entry["waiting"]) + tail),
+        "figures_html": mark_safe(head + "".join(line for _form, _chained, line in entry["waiting"][:WAITING_SHOWN]) + tail),
         "rows_html": rows, "filters": filters, "page": page,
         "department_options": entry["department_options"],
         "statuses": Assessment.Status.choices, "kinds": Assessment.Kind.choices,
@@ -203,7 +203,7 @@ def _desk_count(user, filters, version):
     departments = list(selectors.departments_visible_to(user=user).order_by("name").values_list("pk", "name"))
     chained = review_selectors.chained_departments()
     parts, waiting_chained = review_selectors.desk_parts(user=user, assessments=qs, chained=chained)
-    waiting = review_selectors.desk_waiting(user=user, assessments=qs, chained=chained, limit=WAITING_SHOWN,
+    waiting = review_selectors.desk_waiting(user=user, assessments=qs, chained=chained, limit=_waiting_kept(),
                                             waiting_chained=waiting_chained)
     entry = {
         "version": version, "born": time.time(), "mark": mark, "parts": parts, "chained": chained,
@@ -242,10 +242,10 @@ def _desk_follow(user, filters, entry, written):
         waiting = ([line for line in lines if line[1]]
                    + _desk_waiting_lines([a for a in shown if review_selectors.waits_plainly(scope, chained, a)],
                                          chained)
-                   + [line for line in lines if not line[1]])[:WAITING_SHOWN]
+                   + [line for line in lines if not line[1]])[:_waiting_kept()]
     if waiting is None or len(waiting) < min(WAITING_SHOWN, entry["sums"]["waiting"]):
         waiting = _desk_waiting_lines(review_selectors.desk_waiting(
-            user=user, assessments=_desk_forms(user, filters), chained=chained, limit=WAITING_SHOWN), chained)
+            user=user, assessments=_desk_forms(user, filters), chained=chained, limit=_waiting_kept()), chained)
     entry["waiting"] = waiting
     _desk_render(entry)
     if entry["rows"] is not None:
@@ -262,7 +262,7 @@ def _desk_render(entry):
         entry["table"] = None  # its pager says the total
     entry["total"] = summary.total
     context = {"counts": {str(label): summary.counts.get(value, 0) for value, label in Assessment.Status.choices},
-               "waiting_count": summary.waiting_count, "waiting_shown": len(entry["waiting"]),
+               "waiting_count": summary.waiting_count, "waiting_shown": min(len(entry["waiting"]), WAITING_SHOWN),
                "waiting_items": mark_safe(MARK) if entry["waiting"] else "",
                **_desk_charts(summary, entry["departments"])}
     digest = hashlib.blake2b(repr(context).encode(), digest_size=16).digest()
@@ -311,6 +311,14 @@ DESK_PAGE_SIZE = 50
 
 
 WAITING_SHOWN = 100
+
+# Waiting forms kept beyond those shown: a form returned or approved leaves the list, and the next
+# one is then already kept (the list is read again only when fewer than WAITING_SHOWN are left).
+WAITING_SPARE = 20
+
+
+def _waiting_kept():  # read at each call: the tests shorten the lists
+    return WAITING_SHOWN + WAITING_SPARE
 
 
 DESK_DEPARTMENTS_CHARTED = 20

@@ -80,6 +80,7 @@ def test_a_kept_desk_shows_what_a_desk_counted_from_nothing_shows_after_every_ki
     if small:  # lists shorter than the forms: what was kept runs out and is read again
         monkeypatch.setattr(review_views, "DESK_PAGE_SIZE", 3)
         monkeypatch.setattr(review_views, "WAITING_SHOWN", 2)
+        monkeypatch.setattr(review_views, "WAITING_SPARE", 1)
         monkeypatch.setattr(review_views, "DESK_FOLLOWED_WRITES", 2)
     d = {d.name: d for d in Department.objects.all()}
     kunnan = Assessment.objects.get(project__name="困难职工帮扶")
@@ -131,6 +132,10 @@ def test_a_kept_desk_shows_what_a_desk_counted_from_nothing_shows_after_every_ki
     review_services.assessment_return(assessment=Assessment.objects.get(pk=copies[0].pk),
                                       user=User.objects.get(username="czj_reviewer"), comment="请补充")
     check("a submission and a return")
+    for form in (copies[6], copies[7]):
+        review_services.assessment_return(assessment=Assessment.objects.get(pk=form.pk),
+                                          user=User.objects.get(username="czj_reviewer"), comment="请补充")
+    check("two returns (the waiting list's first two)")
     entry_services.assessment_create(user=User.objects.get(username="xinzhou"), kind="project_self_assessment",
                                      department=d["武汉市新洲区总工会"], year=2023, project_name="新建项目")
     check("a new form")
