@@ -108,13 +108,15 @@ def review_desk(request):
     paginator = Paginator((), DESK_PAGE_SIZE)
     paginator.count = entry["total"]  # known from the figures: no second count of the scope
     page = paginator.get_page(request.GET.get("page"))
-    if page.number > 1 or entry["rows"] is None:
+    if entry["rows"] is None:
         # Most recently changed first: what a reviewer looks for, and an index scan (see Assessment.Meta).
         page.object_list = review_selectors.listed(_desk_forms(request.user, filters)).order_by(
             "-updated_at", "-id")[(page.number - 1) * DESK_PAGE_SIZE:page.number * DESK_PAGE_SIZE]
-    if page.number > 1:  # read and rendered at each visit (keeping it would cost a write of the cache)
+    if page.number > 1:
         head, tail = _desk_table(page, query)
-        rows = mark_safe(head + "".join(_desk_row_html(page.object_list)) + tail)
+        rows, rendered = _desk_later_page(request.user, filters, entry, page)
+        rows = mark_safe(head + "".join(rows) + tail)
+        changed = changed or rendered
     else:
         if entry["rows"] is None:
             forms = list(page.object_list)
@@ -149,6 +151,29 @@ def _keep(key, entry):
     """Keep the desk's entry, compressed: ≈ 95 KB of HTML and figures for a province, ≈ 20 KB so. The
     database cache stores it as base64 text; writing and reading the smaller one costs a third."""
     cache.set(key, zlib.compress(pickle.dumps(entry, pickle.HIGHEST_PROTOCOL), 1), DESK_KEPT_SECONDS)
+
+
+def _desk_later_page(user, filters, entry, page):
+    """Return the rows of a page after the first, and whether any had to be rendered.
+
+    The page's forms are read as (id, updated_at) only; a row kept under the same pair (page 1's,
+    or the last later page's) is the same HTML, so after a write, which moves each later page by a
+    row or two, only the rows not kept are read and rendered (and kept for the next visit).
+    """
+    start = (page.number - 1) * DESK_PAGE_SIZE
+    keys = list(_desk_forms(user, filters).select_related(None).order_by("-updated_at", "-id")
+                .values_list("pk", "updated_at")[start:start + DESK_PAGE_SIZE])
+    known = dict(entry["rows"] or ())
+    known.update(entry.get("later", ()))
+    missing = [pk for pk, written in keys if (pk, written) not in known]
+    if missing:
+        forms = list(review_selectors.listed(Assessment.objects.filter(pk__in=missing)))
+        # Written again since its pair was read: shown as it is now, where the page had it.
+        now = {a.pk: (a.pk, a.updated_at) for a in forms}
+        known.update(zip(now.values(), _desk_row_html(forms)))
+        keys = [now.get(pk, (pk, written)) for pk, written in keys]
+        entry["later"] = {key: known[key] for key in keys if key in known}
+    return [known[key] for key in keys if key in known], bool(missing)
 
 
 def _desk_forms(user, filters, departments=None):
