@@ -1,10 +1,11 @@
 """Reads of the review desk: its counts and its waiting list in as few queries as a province needs.
 
 A finance bureau's desk covers 10,000 forms. Counting them by status, counting those waiting for
-this reviewer and the page total are one aggregate over the scope (one scan, each figure a
-``FILTER`` of it); the waiting list is one narrow query. Only forms of departments with a review
-chain (ReviewLevel) are checked one by one against their levels, as ``access`` decides, and only
-when there are such forms.
+this reviewer, the page total and both charts are one grouped scan of the scope, summed by
+department (``desk_parts``), so the view can keep the parts and, after a write, count only the
+departments of the forms written since (``written_since``) and add them up again (``desk_sums``).
+The waiting list is one narrow query. Only forms of departments with a review chain (ReviewLevel)
+are checked one by one against their levels, as ``access`` decides, and only when there are such forms.
 """
 from __future__ import annotations
 
