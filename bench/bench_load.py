@@ -14,8 +14,9 @@ In one run it:
    of their editable forms — each step fetched, then posted back unchanged with its `version`
    field, which is a real save through the optimistic-concurrency check — and now and then
    download a PDF; 审核人 open the review desk (page 1, page 2, the 已提交 filter), a form and 通知;
-5. measures, in the same run and on the same server, the throughput of /healthz (a view with no
-   session, no template and no database) with the same number of clients: the ceiling;
+5. measures, in the same run and on the same server, the throughput of /ping (the trivial view: a
+   session and its signed-in user, no template; what issue 14's saturation target divides by) with
+   the same number of clients: the ceiling; and of /healthz (no session, no database) for reference;
 6. prints per page: requests, errors, p50/p95 latency, throughput and its share of the ceiling
    (and each page's latency alone, one person at a time, measured before the crowd arrives);
 7. with --profile, signs in in-process and lists each page's queries and the slowest of them with
@@ -37,6 +38,7 @@ from them; they do the same for the ceiling, so the ratio is the figure to read,
 absolute times.
 """
 import argparse
+import hashlib
 import http.client
 import json
 import os
@@ -59,6 +61,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
 PASSWORD = "bench-load-2024"  # fill_province's default
+
 HOST = "127.0.0.1"
 
 
@@ -281,16 +284,60 @@ def run_people(port, people, duration, pdf_share):
     return recorder
 
 
-def run_ceiling(port, users, duration):
+def run_ceiling(port, users, duration, path="/ping", username=None):
+    """``users`` clients requesting ``path`` without pause: /ping (the trivial view: a session and its
+    signed-in user, the floor every page is measured against; all clients share one sign-in) or /healthz."""
     recorder, stop = Recorder(), threading.Event()
+    cookies = {}
+    if path == "/ping":
+        first = Browser(port, Recorder())
+        first.sign_in(username)
+        cookies = first.cookies
 
     def hammer():
         browser = Browser(port, recorder)
+        browser.cookies = dict(cookies)
         while not stop.is_set():
-            browser.request("/healthz", "GET", "/healthz")
+            browser.request(path, "GET", path, ok_statuses=(200,))
 
     run_for([threading.Thread(target=hammer, daemon=True) for _ in range(users)], duration, stop)
     return recorder
+
+
+class CpuMeter:
+    """CPU seconds spent by the server (gunicorn, its workers and renderers), the database (the
+    postmaster listening on the port and its backends) and these clients: on a machine shared by all
+    three, throughput alone says as much about the clients as about the server."""
+
+    def __init__(self, server_pid, db_port):
+        import psutil
+
+        self.psutil = psutil
+        self.server = psutil.Process(server_pid)
+        listening = [c.pid for c in psutil.net_connections(kind="tcp")
+                     if c.laddr and c.laddr.port == db_port and c.status == psutil.CONN_LISTEN and c.pid]
+        self.database = psutil.Process(listening[0]) if listening else None
+
+    def _tree(self, root):
+        if root is None:
+            return 0.0
+        total = 0.0
+        for process in [root, *root.children(recursive=True)]:
+            try:
+                t = process.cpu_times()
+            except self.psutil.Error:  # ended meanwhile: its parent has counted it among its children
+                continue
+            total += t.user + t.system + t.children_user + t.children_system
+        return total
+
+    def sample(self):
+        own = self.psutil.Process().cpu_times()
+        return {"server": self._tree(self.server), "database": self._tree(self.database),
+                "clients": own.user + own.system}
+
+    @staticmethod
+    def spent(before, after):
+        return {k: after[k] - before[k] for k in before}
 
 
 def run_for(threads, duration, stop):
@@ -328,8 +375,8 @@ def print_table(rows):
             print("-" * sum(sizes))
 
 
-def report(load, alone, ceiling, duration, ceiling_duration):
-    ceiling_rps = len(ceiling.samples["/healthz"]) / ceiling_duration
+def report(load, alone, ceiling, duration, ceiling_duration, healthz=None):
+    ceiling_rps = len(ceiling.samples["/ping"]) / ceiling_duration
     rows = [("page", "alone p50 ms", "requests", "errors", "p50 ms", "p95 ms", "req/s", "of ceiling")]
     order = sorted(load.samples.items(), key=lambda kv: (kv[0].startswith("登录"), -len(kv[1])))
     for label, values in order:
@@ -343,9 +390,14 @@ def report(load, alone, ceiling, duration, ceiling_duration):
     rows.append(("all pages (without sign-in)", "", total, sum(n for k, n in load.errors.items() if not k.startswith("登录")),
                  f"{pct(every, .5):.0f}", f"{pct(every, .95):.0f}", f"{total / duration:.1f}",
                  f"{total / duration / ceiling_rps:.2%}"))
-    h = ceiling.samples["/healthz"]
-    rows.append(("/healthz (ceiling)", f"{pct(alone.samples.get('/healthz', []), .5):.0f}", len(h),
-                 ceiling.errors["/healthz"], f"{pct(h, .5):.0f}", f"{pct(h, .95):.0f}", f"{ceiling_rps:.1f}", "100%"))
+    h = ceiling.samples["/ping"]
+    rows.append(("/ping (ceiling: session + user)", f"{pct(alone.samples.get('/ping', []), .5):.0f}", len(h),
+                 ceiling.errors["/ping"], f"{pct(h, .5):.0f}", f"{pct(h, .95):.0f}", f"{ceiling_rps:.1f}", "100%"))
+    if healthz is not None:  # no session, no database: what gunicorn and the middleware cost alone
+        z = healthz.samples["/healthz"]
+        rows.append(("/healthz (no session)", "", len(z), healthz.errors["/healthz"], f"{pct(z, .5):.0f}",
+                     f"{pct(z, .95):.0f}", f"{len(z) / ceiling_duration:.1f}",
+                     f"{len(z) / ceiling_duration / ceiling_rps:.0%}"))
     print_table(rows)
     for label, first in {**load.first_error, **ceiling.first_error}.items():
         print(f"first error on {label}: {first}")
@@ -432,6 +484,7 @@ def main():
     parser.add_argument("--threads", type=int, help="GUNICORN_THREADS (default: gunicorn.conf.py's, 2)")
     parser.add_argument("--pdf-share", type=float, default=0.15,
                         help="share of a person's rounds that end with a PDF download (default %(default)s)")
+    parser.add_argument("--database-url", help="a database fill_province already filled (skips the cluster and the fill)")
     parser.add_argument("--profile", action="store_true", help="after the load, each page's queries and EXPLAIN")
     parser.add_argument("--profile-only", help=argparse.SUPPRESS)  # internal: run in the server's environment
     args = parser.parse_args()
@@ -442,7 +495,12 @@ def main():
 
     started = time.perf_counter()
     root = Path(tempfile.mkdtemp(prefix="bench-load-"))
-    pgbin, pgport = start_postgres(root)
+    pgbin = None
+    if args.database_url:
+        url = args.database_url
+    else:
+        pgbin, pgport = start_postgres(root)
+        url = f"postgres://postgres@{HOST}:{pgport}/postgres"
     # The production settings as they are, but collectstatic writes into the temporary directory
     # rather than the checkout's var/staticfiles (STATIC_ROOT is not read from the environment).
     (root / "settings").mkdir()
@@ -450,7 +508,7 @@ def main():
         f"from config.settings.production import *  # noqa: F403\nSTATIC_ROOT = {str(root / 'static')!r}\n")
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench_production",
            "PYTHONPATH": os.pathsep.join([str(root / "settings"), str(ROOT), os.environ.get("PYTHONPATH", "")]),
-           "DATABASE_URL": f"postgres://postgres@{HOST}:{pgport}/postgres", "SECRET_KEY": "bench-load-" + "x" * 50,
+           "DATABASE_URL": url, "SECRET_KEY": "bench-load-" + "x" * 50,
            "ALLOWED_HOSTS": HOST, "SECURE_SSL_REDIRECT": "false", "MEDIA_ROOT": str(root / "media"),
            "PYTHONDONTWRITEBYTECODE": "1"}
     server = None
@@ -461,10 +519,11 @@ def main():
         size = ["--departments", str(args.departments), "--assessments", str(args.assessments)]
         if args.indicators:
             size += ["--indicators", str(args.indicators)]
-        start = time.perf_counter()
-        filled = subprocess.run(manage + ["fill_province", *size], env=env, check=True, cwd=ROOT,
-                                capture_output=True, text=True).stdout.strip().splitlines()
-        print(f"filled in {time.perf_counter() - start:.0f} s: {filled[-2]}\n{filled[-1]}")
+        if not args.database_url:
+            start = time.perf_counter()
+            filled = subprocess.run(manage + ["fill_province", *size], env=env, check=True, cwd=ROOT,
+                                    capture_output=True, text=True).stdout.strip().splitlines()
+            print(f"filled in {time.perf_counter() - start:.0f} s: {filled[-2]}\n{filled[-1]}")
 
         port = free_port()
         log = root / "gunicorn.log"
@@ -493,17 +552,40 @@ def main():
                 single = run_people(port, [(role, who)], args.alone, pdf_share=0.3)
                 for label, values in single.samples.items():
                     alone.samples.setdefault(label, values)
-            alone.samples["/healthz"] = run_ceiling(port, 1, 3).samples["/healthz"]
+            alone.samples["/ping"] = run_ceiling(port, 1, 3, username=fillers[0]).samples["/ping"]
+        meter = CpuMeter(server.pid, int(urllib.parse.urlparse(url).port or 5432))
+        before = meter.sample()
         load = run_people(port, people, args.duration, args.pdf_share)
+        load_cpu = CpuMeter.spent(before, meter.sample())
         ceiling_duration = max(10, min(30, args.duration // 2))
-        ceiling = run_ceiling(port, args.users, ceiling_duration)
+        before = meter.sample()
+        ceiling = run_ceiling(port, args.users, ceiling_duration, username=fillers[0])
+        ceiling_cpu = CpuMeter.spent(before, meter.sample())
+        healthz = run_ceiling(port, args.users, ceiling_duration, path="/healthz")
 
         workers = server_env.get("GUNICORN_WORKERS", f"{2 * os.cpu_count() + 1} (default)")
         threads = server_env.get("GUNICORN_THREADS", "2 (default)")
         print(f"\n{len(fillers)} 填报人 ({', '.join(fillers[:3])} …) and {len(reviewers)} 审核人 ({', '.join(reviewers)}) "
               f"for {args.duration} s, PDF in {args.pdf_share:.0%} of rounds; gunicorn {workers} workers × {threads} "
               f"threads on {os.cpu_count()} cores; PostgreSQL and clients on the same machine; production settings")
-        report(load, alone, ceiling, args.duration, ceiling_duration)
+        report(load, alone, ceiling, args.duration, ceiling_duration, healthz)
+        # Server CPU (gunicorn and PostgreSQL) per request: what the throughput would be if the
+        # server had the machine to itself; sign-ins counted apart (a person signs in once a day).
+        start = time.process_time()  # a sign-in's password check: Django's PBKDF2, 1,000,000 rounds
+        hashlib.pbkdf2_hmac("sha256", PASSWORD.encode(), b"salt" * 4, 1_000_000)
+        SIGN_IN_CPU = time.process_time() - start
+        pages = sum(len(v) for k, v in load.samples.items() if not k.startswith("登录"))
+        signins = len(load.samples.get("登录（POST）", []))
+        pings = len(ceiling.samples["/ping"])
+        print(f"\nCPU seconds, load phase ({args.duration} s): server {load_cpu['server']:.1f}, database "
+              f"{load_cpu['database']:.1f}, clients {load_cpu['clients']:.1f}; /ping phase ({ceiling_duration} s): "
+              f"server {ceiling_cpu['server']:.1f}, database {ceiling_cpu['database']:.1f}, clients {ceiling_cpu['clients']:.1f}")
+        per_ping = (ceiling_cpu["server"] + ceiling_cpu["database"]) / pings
+        # A sign-in is mostly its password hash (≈ 0.4 s of CPU): taken out of the pages' share.
+        per_page = (load_cpu["server"] + load_cpu["database"] - signins * SIGN_IN_CPU) / pages
+        print(f"server + database CPU per request: /ping {per_ping * 1000:.2f} ms, page {per_page * 1000:.2f} ms "
+              f"(after {signins} sign-ins at ≈ {SIGN_IN_CPU * 1000:.0f} ms each); pages per CPU-second "
+              f"{1 / per_page:.0f} against /ping's {1 / per_ping:.0f}: {per_ping / per_page:.1%}")
         server_errors = [line for line in log.read_text(errors="replace").splitlines()
                          if "Traceback" in line or "[ERROR]" in line or "[CRITICAL]" in line]
         if server_errors:
@@ -520,7 +602,8 @@ def main():
                 server.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 server.kill()
-        stop_postgres(pgbin, root)
+        if pgbin:
+            stop_postgres(pgbin, root)
         shutil.rmtree(root, ignore_errors=True)
 
 

@@ -10,7 +10,8 @@ as "2,5"). 填报人 (four in five): the list, a form, then every step of one of
 each fetched and posted back unchanged with its ``version`` (a real save), and a PDF in
 LOCUST_PDF_SHARE (0.15) of their rounds. 审核人: the review desk (page 1, page 2, 已提交), a form,
 通知, and a PDF as often. At the end it prints page p50/p95, PDF p50/p95 and the errors, signing in
-kept apart (a person signs in once). The app sits behind a TLS proxy in production: requests carry
+kept apart (a person signs in once), and the CPU per request of the server and (with LOCUST_DB_PORT)
+the database. The app sits behind a TLS proxy in production: requests carry
 ``X-Forwarded-Proto: https`` and the Secure cookies are kept by hand, as bench_load.py does.
 """
 import itertools
@@ -45,12 +46,49 @@ def _record(request_type, name, response_time, exception, response=None, **_kw):
     times["pdf" if name == "下载 PDF" else "page"].append(response_time)
 
 
+def _cpu(port):
+    """CPU seconds of the processes that listen on ``port`` and of their children (gunicorn's
+    master, workers and PDF renderers; PostgreSQL's postmaster and backends)."""
+    import psutil
+
+    if not port:
+        return None
+    roots = {c.pid for c in psutil.net_connections(kind="tcp")
+             if c.laddr and c.laddr.port == port and c.status == psutil.CONN_LISTEN and c.pid}
+    total = 0.0
+    for pid in roots:
+        try:
+            root = psutil.Process(pid)
+            if root.ppid() in roots:  # a worker sharing its master's socket: counted under the master
+                continue
+            for process in [root, *root.children(recursive=True)]:
+                t = process.cpu_times()
+                total += t.user + t.system + t.children_user + t.children_system
+        except psutil.Error:
+            continue
+    return total
+
+
+# CPU of the server and the database in the measured span (after --reset-stats): what the
+# throughput costs, apart from the load generator's own share of this machine.
+cpu = {"server_port": None, "db_port": int(os.environ.get("LOCUST_DB_PORT", "0")), "start": None}
+
+
+@events.test_start.add_listener
+def _start(environment, **_kw):
+    from urllib.parse import urlparse
+
+    cpu["server_port"] = urlparse(environment.host or "").port
+    cpu["start"] = (_cpu(cpu["server_port"]), _cpu(cpu["db_port"]))
+
+
 @events.reset_stats.add_listener
 def _reset():
     # --reset-stats: the figures of the steady state, after everyone has signed in.
     times["page"].clear()
     times["pdf"].clear()
     errors.clear()
+    cpu["start"] = (_cpu(cpu["server_port"]), _cpu(cpu["db_port"]))
 
 
 def _pct(values, q):
@@ -66,6 +104,13 @@ def _report(environment, **_kw):
             print(f"  {kind:<5} n={len(values):>6}  p50={statistics.median(values):8.0f}  p95={_pct(values, 0.95):8.0f}"
                   f"  max={max(values):8.0f}")
     print(f"  errors: {sum(errors.values())} {errors or ''}")
+    requests = len(times["page"]) + len(times["pdf"])
+    server, database = _cpu(cpu["server_port"]), _cpu(cpu["db_port"])
+    if requests and cpu["start"] and server is not None:
+        line = f"  CPU per request: server {(server - cpu['start'][0]) / requests * 1000:.1f} ms"
+        if database is not None and cpu["start"][1] is not None:
+            line += f", database {(database - cpu['start'][1]) / requests * 1000:.1f} ms"
+        print(line + f" ({requests} requests since the stats were reset)")
 
 
 class Person(HttpUser):

@@ -190,7 +190,9 @@ def assessment_step(request, pk, step):
 def _render_step(request, assessment, steps, current, post=None, conflict=None, status=None):
     raw, document, evaluation, issues = _state(assessment, current, post=post)
     scheme = assessment.rules_scheme()
-    all_comments = grid.comment_list(assessment, steps, assessment.comments.select_related("author"))
+    # Sorted within the form (the model's ordering joins four tables), read only if the form has any.
+    all_comments = grid.comment_list(assessment, steps, assessment.comments.select_related("author")
+                                     .order_by("created_at", "pk")) if selectors.has_any(assessment, "comments") else []
     comments = [c for c in all_comments if c["step"] in (None, current.key)]
     if current.rows == "report":
         # The jurisdiction's outline: every section not written yet is offered, empty, after those that are.
