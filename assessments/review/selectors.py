@@ -219,9 +219,10 @@ def desk_waiting(*, user, assessments, chained, limit, waiting_chained=None) -> 
     return shown
 
 
-def newest_write():
-    """Return the newest ``updated_at`` of all forms (one read of the index the desk lists by)."""
-    return Assessment.objects.order_by("-updated_at", "-id").values_list("updated_at", flat=True).first()
+def newest_writes(*, limit):
+    """Return (id, updated_at) of the ``limit`` forms written last, newest first (a read of the index
+    the desk lists by)."""
+    return list(Assessment.objects.order_by("-updated_at", "-id").values_list("pk", "updated_at")[:limit])
 
 
 def written_since(when, *, limit):

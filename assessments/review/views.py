@@ -7,7 +7,7 @@ import hashlib
 import pickle
 import time
 import zlib
-from datetime import datetime, timezone as dt_timezone
+from datetime import datetime, timedelta, timezone as dt_timezone
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -214,18 +214,25 @@ def _desk_entry(user, filters, kept):
     re-scored, a change of scope or of review chains — moves ``versions.RECOUNT``, and the scope is
     counted again from nothing.
 
-    Two saves committing out of the order of their timestamps could hide the earlier one from the
-    newest ``updated_at``; a rename of a project, a department or a scheme moves no form. The entry is
-    counted from nothing at least every DESK_KEPT_SECONDS, so nothing shown is staler than that.
+    A rename of a project, a department or a scheme moves no form, nor does a transaction longer than
+    DESK_COMMIT_LAG (see below) show in time: the entry is counted from nothing at least every
+    DESK_KEPT_SECONDS, so nothing shown is staler than that.
     """
     version = versions.RECOUNT.current()
     if kept is not None and kept["version"] == version and time.time() - kept["born"] < DESK_KEPT_SECONDS:
-        written = review_selectors.written_since(kept["mark"], limit=DESK_FOLLOWED_WRITES)
+        # Since a little before the newest followed: a save takes its updated_at before it commits, so
+        # one committing after a later one (concurrent saves) has an older time; the forms of those
+        # seconds already followed, as they were then, are known.
+        recent = kept["recent"]
+        written = review_selectors.written_since(kept["mark"] - DESK_COMMIT_LAG, limit=DESK_FOLLOWED_WRITES + len(recent))
         if written is not None:
+            written = [a for a in written if (a.pk, a.updated_at) not in recent]
             if not written:
                 return kept, False
             scope = access.scope_for(user)
-            kept["mark"] = written[0].updated_at
+            kept["mark"] = mark = max(kept["mark"], written[0].updated_at)
+            kept["recent"] = {pair for pair in recent if pair[1] > mark - DESK_COMMIT_LAG} | {
+                (a.pk, a.updated_at) for a in written if a.updated_at > mark - DESK_COMMIT_LAG}
             ours = [a for a in written if scope.is_admin or a.department_id in scope.visible]
             if ours:
                 _desk_follow(user, filters, kept, ours)
@@ -239,7 +246,8 @@ def _desk_count(user, filters, version):
     """Count the scope's figures from nothing and render them (the view keeps them, see _desk_entry)."""
     # Read before counting: a form written meanwhile is then also seen as written since, and its
     # department counted again at the next visit (counting a department twice gives the same part).
-    mark = review_selectors.newest_write() or OLDEST
+    newest = review_selectors.newest_writes(limit=DESK_FOLLOWED_WRITES)
+    mark = newest[0][1] if newest else OLDEST
     qs = _desk_forms(user, filters)
     # The scope's 300 departments (a finance bureau): plain rows, not model instances.
     departments = list(selectors.departments_visible_to(user=user).order_by("name").values_list("pk", "name"))
@@ -248,7 +256,8 @@ def _desk_count(user, filters, version):
     waiting = review_selectors.desk_waiting(user=user, assessments=qs, chained=chained, limit=_waiting_kept(),
                                             waiting_chained=waiting_chained)
     entry = {
-        "version": version, "born": time.time(), "mark": mark, "parts": parts, "chained": chained,
+        "version": version, "born": time.time(), "mark": mark,
+        "recent": {pair for pair in newest if pair[1] > mark - DESK_COMMIT_LAG}, "parts": parts, "chained": chained,
         "sums": review_selectors.desk_sums(parts.values()),
         "schemes": review_selectors.desk_schemes({s for part in parts.values() for s, _g, _n in part[GRADED]}),
         "departments": departments,
@@ -276,24 +285,41 @@ def _desk_follow(user, filters, entry, written):
     missing = {s for part in parts.values() for s, _g, _n in part[GRADED]} - entry["schemes"].keys()
     entry["schemes"].update(review_selectors.desk_schemes(missing))
     shown = [a for a in written if _desk_shows(filters, a)]
-    # The forms not written since kept their place in every list: each list is the forms written since
-    # (newest of all) followed by what was kept of it, unless too few are left to fill it.
+    # The forms not written since kept their place in every list: each list is what was kept of it
+    # and the forms written since, in order (_desk_merged), unless too few are left to fill it.
     waiting = None
     if not any(a.department_id in chained for a in written):  # a chained form's turn is access's to say
-        lines = [line for line in entry["waiting"] if line[0][0] not in ids]
-        waiting = ([line for line in lines if line[1]]
-                   + _desk_waiting_lines([a for a in shown if review_selectors.waits_plainly(scope, chained, a)],
-                                         chained)
-                   + [line for line in lines if not line[1]])[:_waiting_kept()]
+        kept = entry["waiting"]
+        waiting = ([line for line in kept if line[1]] + _desk_merged(
+            [line for line in kept if not line[1]], ids,
+            _desk_waiting_lines([a for a in shown if review_selectors.waits_plainly(scope, chained, a)], chained),
+            complete=len(kept) < _waiting_kept()))[:_waiting_kept()]
     if waiting is None or len(waiting) < min(WAITING_SHOWN, entry["sums"]["waiting"]):
         waiting = _desk_waiting_lines(review_selectors.desk_waiting(
             user=user, assessments=_desk_forms(user, filters), chained=chained, limit=_waiting_kept()), chained)
     entry["waiting"] = waiting
     _desk_render(entry)
     if entry["rows"] is not None:
-        rows = [row for row in entry["rows"] if row[0][0] not in ids]
-        rows = (list(zip([(a.pk, a.updated_at) for a in shown], _desk_row_html(shown))) + rows)[:DESK_PAGE_SIZE]
+        rows = _desk_merged(entry["rows"], ids, list(zip([(a.pk, a.updated_at) for a in shown], _desk_row_html(shown))),
+                            complete=len(entry["rows"]) < DESK_PAGE_SIZE)[:DESK_PAGE_SIZE]
         entry["rows"] = rows if len(rows) >= min(DESK_PAGE_SIZE, entry["total"]) else None
+
+
+def _desk_merged(kept, ids, written, *, complete):
+    """Return a list newest first (items ((id, updated_at), …)) from the first of it as kept, without the
+    forms ``ids`` written since, and ``written``, those of them it lists now.
+
+    Below the last form kept, a form not kept (older than it, not written since) may come first:
+    the list stops there unless ``complete`` (all of it was kept); the caller reads it again when that
+    leaves too few."""
+    rest = [item for item in kept if item[0][0] not in ids]
+    merged = sorted(rest + written, key=lambda item: (item[0][1], item[0][0]), reverse=True)
+    if complete:
+        return merged
+    if not kept:
+        return []
+    last = (kept[-1][0][1], kept[-1][0][0])  # every form not kept and not written since comes after it
+    return [item for item in merged if (item[0][1], item[0][0]) >= last]
 
 
 def _desk_render(entry):
@@ -343,6 +369,9 @@ MARK = "<!--kept-lines-->"
 DESK_FOLLOWED_WRITES = 200
 
 DESK_KEPT_SECONDS = 60
+
+# Longer than a save's transaction, from taking its updated_at to its commit.
+DESK_COMMIT_LAG = timedelta(seconds=5)
 
 OLDEST = datetime(2000, 1, 1, tzinfo=dt_timezone.utc)
 

@@ -2,6 +2,7 @@
 returns, new forms, deletions, moves and review chains, each kept desk (figures, waiting list,
 charts, rows, pager, filters) is the page a desk counted from nothing shows."""
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -82,6 +83,7 @@ def test_a_kept_desk_shows_what_a_desk_counted_from_nothing_shows_after_every_ki
         monkeypatch.setattr(review_views, "WAITING_SHOWN", 2)
         monkeypatch.setattr(review_views, "WAITING_SPARE", 1)
         monkeypatch.setattr(review_views, "DESK_FOLLOWED_WRITES", 2)
+        monkeypatch.setattr(review_views, "DESK_COMMIT_LAG", timedelta(0))  # else the setup's writes are too many
     d = {d.name: d for d in Department.objects.all()}
     kunnan = Assessment.objects.get(project__name="困难职工帮扶")
     approved = Assessment.objects.filter(department=d["石家庄市总工会"], status="approved", kind="project_self_assessment")
@@ -180,3 +182,17 @@ def test_a_save_recounts_only_its_department_and_renders_only_its_row(demo):
     assert kept < followed < counted
     # The saved form was written last: the first row of the table, as a fresh desk has it.
     assert page.split('class="list lights"')[1].split("<tbody>")[1].startswith(f"<tr><td>{kunnan.fiscal_year.year}</td>")
+
+
+def test_a_write_committed_after_a_later_one_is_followed_too(demo):
+    """A save takes its updated_at before it commits: one committing after a later save, and after the
+    desk's visit in between, has an older time than the newest the desk followed; it is shown all the same."""
+    reviewer = signed_in("czj_reviewer")
+    kunnan = Assessment.objects.get(project__name="困难职工帮扶")
+    first, _ = desk(reviewer, {})
+    newest = Assessment.objects.order_by("-updated_at").values_list("updated_at", flat=True).first()
+    Assessment.objects.filter(pk=kunnan.pk).update(status="submitted", updated_at=newest - timedelta(seconds=1))
+    page, _ = desk(reviewer, {})
+    submitted = re.compile(r"<span>已提交</span><strong[^>]*>(\d+)</strong>")
+    assert int(submitted.search(page).group(1)) == int(submitted.search(first).group(1)) + 1
+    assert page == counted_from_nothing({"all": (reviewer, "czj_reviewer", {})})["all"]
