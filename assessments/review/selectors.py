@@ -226,7 +226,14 @@ def newest_writes(*, limit):
 
 
 def written_since(when, *, limit):
-    """Return the forms written after ``when``, newest first, with the columns a desk row shows,
-    or None when there are more than ``limit`` (the desk then counts its whole scope again)."""
-    forms = list(listed(Assessment.objects.filter(updated_at__gt=when)).order_by("-updated_at", "-id")[:limit + 1])
+    """Return (id, updated_at, department id) of the forms written after ``when``, newest first (a read
+    of the index the desk lists by), or None when there are more than ``limit`` (the desk then
+    counts its whole scope again)."""
+    forms = list(Assessment.objects.filter(updated_at__gt=when).order_by("-updated_at", "-id")
+                 .values_list("pk", "updated_at", "department_id")[:limit + 1])
     return None if len(forms) > limit else forms
+
+
+def listed_forms(ids):
+    """Return the forms ``ids`` with the columns a desk row shows, newest first."""
+    return list(listed(Assessment.objects.filter(pk__in=sorted(ids))).order_by("-updated_at", "-id"))

@@ -226,14 +226,16 @@ def _desk_entry(user, filters, kept):
         recent = kept["recent"]
         written = review_selectors.written_since(kept["mark"] - DESK_COMMIT_LAG, limit=DESK_FOLLOWED_WRITES + len(recent))
         if written is not None:
-            written = [a for a in written if (a.pk, a.updated_at) not in recent]
+            written = [row for row in written if row[:2] not in recent]
             if not written:
                 return kept, False
             scope = access.scope_for(user)
-            kept["mark"] = mark = max(kept["mark"], written[0].updated_at)
-            kept["recent"] = {pair for pair in recent if pair[1] > mark - DESK_COMMIT_LAG} | {
-                (a.pk, a.updated_at) for a in written if a.updated_at > mark - DESK_COMMIT_LAG}
-            ours = [a for a in written if scope.is_admin or a.department_id in scope.visible]
+            ours = review_selectors.listed_forms(
+                pk for pk, _at, department in written if scope.is_admin or department in scope.visible)
+            # As read now (a form written again since the first read is shown as it is now).
+            pairs = [row[:2] for row in written] + [(a.pk, a.updated_at) for a in ours]
+            kept["mark"] = mark = max([kept["mark"]] + [at for _pk, at in pairs])
+            kept["recent"] = {pair for pair in recent | set(pairs) if pair[1] > mark - DESK_COMMIT_LAG}
             if ours:
                 _desk_follow(user, filters, kept, ours)
                 return kept, True

@@ -149,9 +149,10 @@ def test_saving_a_step_reads_the_form_once_before_and_once_after_its_write_whate
 
 
 # The review desk after a save (figures kept, review/views.py _desk_entry): session, user, the forms written
-# since, the scope, the count of the saved form's department, the years. With the production database cache
-# also the read (1) and the write (3) of the kept desk; the tests' cache is in memory.
-DESK_AFTER_A_SAVE = 6
+# since (as ids, then the saved one's row), the scope, the count of the saved form's department, the years.
+# With the production database cache also the read (1) and the write (3) of the kept desk; the tests' cache
+# is in memory.
+DESK_AFTER_A_SAVE = 7
 
 
 def test_the_desk_after_a_save_counts_only_the_saved_forms_department_however_many_forms_it_covers(demo):
