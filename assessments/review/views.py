@@ -257,19 +257,21 @@ def _desk_count(user, filters, version):
     parts, waiting_chained = review_selectors.desk_parts(user=user, assessments=qs, chained=chained)
     waiting = review_selectors.desk_waiting(user=user, assessments=qs, chained=chained, limit=_waiting_kept(),
                                             waiting_chained=waiting_chained)
-    entry = {
-        "version": version, "born": time.time(), "mark": mark,
-        "recent": {pair for pair in newest if pair[1] > mark - DESK_COMMIT_LAG}, "parts": parts, "chained": chained,
-        "sums": review_selectors.desk_sums(parts.values()),
+    counts = {
+        "parts": parts, "sums": review_selectors.desk_sums(parts.values()),
         "schemes": review_selectors.desk_schemes({s for part in parts.values() for s, _g, _n in part[GRADED]}),
         "departments": departments,
+    }
+    entry = {
+        "version": version, "born": time.time(), "mark": mark,
+        "recent": {pair for pair in newest if pair[1] > mark - DESK_COMMIT_LAG}, "chained": chained,
         # 300 options, written here: a template loop over them cost more than the rest of the page.
         "department_options": format_html_join("", '<option value="{}"{}>{}</option>', (
             (pk, SELECTED if str(pk) == filters["department"] else "", name) for pk, name in departments)),
         "waiting": _desk_waiting_lines(waiting, chained),
         "rows": None,  # page 1's rows: read when page 1 is asked for
     }
-    _desk_render(entry)
+    _desk_render(entry, counts)
     return entry
 
 
@@ -280,12 +282,13 @@ def _desk_follow(user, filters, entry, written):
     departments = sorted({a.department_id for a in written})
     parts, _waiting_chained = review_selectors.desk_parts(
         user=user, assessments=_desk_forms(user, filters, departments), chained=chained)
-    kept = entry["parts"]
-    review_selectors.desk_sums([kept.pop(d) for d in departments if d in kept], entry["sums"], sign=-1)
-    review_selectors.desk_sums(parts.values(), entry["sums"])
+    counts = pickle.loads(entry["counts"])
+    kept = counts["parts"]
+    review_selectors.desk_sums([kept.pop(d) for d in departments if d in kept], counts["sums"], sign=-1)
+    review_selectors.desk_sums(parts.values(), counts["sums"])
     kept.update(parts)
-    missing = {s for part in parts.values() for s, _g, _n in part[GRADED]} - entry["schemes"].keys()
-    entry["schemes"].update(review_selectors.desk_schemes(missing))
+    missing = {s for part in parts.values() for s, _g, _n in part[GRADED]} - counts["schemes"].keys()
+    counts["schemes"].update(review_selectors.desk_schemes(missing))
     shown = [a for a in written if _desk_shows(filters, a)]
     # The forms not written since kept their place in every list: each list is what was kept of it
     # and the forms written since, in order (_desk_merged), unless too few are left to fill it.
@@ -296,11 +299,11 @@ def _desk_follow(user, filters, entry, written):
             [line for line in kept if not line[1]], ids,
             _desk_waiting_lines([a for a in shown if review_selectors.waits_plainly(scope, chained, a)], chained),
             complete=len(kept) < _waiting_kept()))[:_waiting_kept()]
-    if waiting is None or len(waiting) < min(WAITING_SHOWN, entry["sums"]["waiting"]):
+    if waiting is None or len(waiting) < min(WAITING_SHOWN, counts["sums"]["waiting"]):
         waiting = _desk_waiting_lines(review_selectors.desk_waiting(
             user=user, assessments=_desk_forms(user, filters), chained=chained, limit=_waiting_kept()), chained)
     entry["waiting"] = waiting
-    _desk_render(entry)
+    _desk_render(entry, counts)
     if entry["rows"] is not None:
         rows = _desk_merged(entry["rows"], ids, list(zip([(a.pk, a.updated_at) for a in shown], _desk_row_html(shown))),
                             complete=len(entry["rows"]) < DESK_PAGE_SIZE)[:DESK_PAGE_SIZE]
@@ -324,17 +327,19 @@ def _desk_merged(kept, ids, written, *, complete):
     return [item for item in merged if (item[0][1], item[0][0]) >= last]
 
 
-def _desk_render(entry):
-    """Render the counts, the waiting list's frame and the charts from the kept parts and sums (again
+def _desk_render(entry, counts):
+    """Render the counts, the waiting list's frame and the charts from the departments' ``counts`` (again
     only when something they show changed: most writes move no count and no chart)."""
-    summary = review_selectors.desk_summary(entry["parts"], entry["sums"], entry["schemes"])
+    summary = review_selectors.desk_summary(counts["parts"], counts["sums"], counts["schemes"])
     if entry.get("total") != summary.total:
         entry["table"] = None  # its pager says the total
     entry["total"] = summary.total
     context = {"counts": {str(label): summary.counts.get(value, 0) for value, label in Assessment.Status.choices},
                "waiting_count": summary.waiting_count, "waiting_shown": min(len(entry["waiting"]), WAITING_SHOWN),
                "waiting_items": mark_safe(MARK) if entry["waiting"] else "",
-               **_desk_charts(summary, entry["departments"])}
+               **_desk_charts(summary, counts["departments"])}
+    # Pickled apart: a visit that follows nothing does not unpickle the 300 departments' figures.
+    entry["counts"] = pickle.dumps(counts, pickle.HIGHEST_PROTOCOL)
     digest = hashlib.blake2b(repr(context).encode(), digest_size=16).digest()
     if entry.get("figures_digest") != digest:
         head, _mark, tail = render_to_string("assessments/_desk_figures.html", context).partition(MARK)
