@@ -102,7 +102,7 @@ def review_desk(request):
     # province-wide desk (10,000 forms) costs the same queries and memory as a small one. The
     # figures are kept per user and filter, by department, and follow the forms written since
     # (_desk_entry); the entry holds them rendered, with page 1's rows and the filter's options.
-    key = "desk2:%s:%s" % (request.user.pk, urlencode(sorted(filters.items())))
+    key = _desk_key(request.user.pk, filters)
     query = urlencode({k: v for k, v in filters.items() if v})
     entry, changed = _desk_entry(request.user, filters, _kept(key))
     paginator = Paginator((), DESK_PAGE_SIZE)
@@ -136,6 +136,15 @@ def review_desk(request):
         "statuses": Assessment.Status.choices, "kinds": Assessment.Kind.choices,
         "years": list(FiscalYear.objects.order_by("-year").values_list("year", flat=True)),
     })
+
+
+def _desk_key(user_pk, filters):
+    """The cache key of a user's desk with ``filters``, with the form of the entry (a new release's
+    desk never reads an entry an earlier one kept)."""
+    return "desk%d:%s:%s" % (DESK_ENTRY_FORM, user_pk, urlencode(sorted(filters.items())))
+
+
+DESK_ENTRY_FORM = 3  # change it with what _desk_count keeps
 
 
 def _kept(key):

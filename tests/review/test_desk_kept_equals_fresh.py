@@ -35,10 +35,8 @@ def desk(client, query):
 
 
 def kept_key(username, query):
-    from urllib.parse import urlencode
-
     filters = {k: query.get(k, "") for k in ("year", "status", "department", "kind")}
-    return "desk2:%s:%s" % (User.objects.get(username=username).pk, urlencode(sorted(filters.items())))
+    return review_views._desk_key(User.objects.get(username=username).pk, filters)
 
 
 def counted_from_nothing(views):
