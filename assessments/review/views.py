@@ -33,7 +33,7 @@ from assessments.core.errors import AppError
 from assessments.core.params import int_param, year_param
 from assessments.review import forms, services
 from assessments.review import selectors as review_selectors
-from assessments.review.selectors import GRADED
+from assessments.review.selectors import GRADED, STATUSES
 from assessments.domain import typed
 from assessments.models import (
     Assessment,
@@ -104,7 +104,11 @@ def review_desk(request):
     # (_desk_entry); the entry holds them rendered, with page 1's rows and the filter's options.
     key = _desk_key(request.user.pk, filters)
     query = urlencode({k: v for k, v in filters.items() if v})
+    # Read before the desk follows the writes: its figures are then at least as new as this version.
+    attention = versions.ATTENTION.current()
     entry, changed = _desk_entry(request.user, filters, _kept(key))
+    if not any(filters.values()):
+        request.attention_counted = (attention, lambda: _desk_attention(request.user, entry))
     paginator = Paginator((), DESK_PAGE_SIZE)
     paginator.count = entry["total"]  # known from the figures: no second count of the scope
     page = paginator.get_page(request.GET.get("page"))
@@ -183,6 +187,19 @@ def _desk_later_page(user, filters, entry, page):
         keys = [now.get(pk, (pk, written)) for pk, written in keys]
         entry["later"] = {key: known[key] for key in keys if key in known}
     return [known[key] for key in keys if key in known], bool(missing)
+
+
+def _desk_attention(user, entry):
+    """Return the 通知 count (web/context_processors.py count_attention) from the desk's figures of the
+    whole scope, or None when a change of scope or a deletion may be newer than them: the forms
+    returned to the departments the user fills for and the forms waiting for the user."""
+    if cache.get(versions.RECOUNT.key) != entry["version"]:  # not this process's copy: it may be 5 s old
+        return None
+    scope = access.scope_for(user)
+    counts = pickle.loads(entry["counts"])
+    returned = STATUSES.index(Assessment.Status.RETURNED)
+    return counts["sums"]["waiting"] + sum(part[returned] for department, part in counts["parts"].items()
+                                           if scope.is_admin or department in scope.fillable)
 
 
 def _desk_forms(user, filters, departments=None):

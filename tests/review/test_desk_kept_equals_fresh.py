@@ -19,6 +19,7 @@ from assessments.domain import interchange
 from assessments.models import Assessment, Department, ReviewLevel
 from assessments.review import services as review_services
 from assessments.review import views as review_views
+from assessments.web.context_processors import count_attention
 from tests.helpers import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -102,6 +103,8 @@ def test_a_kept_desk_shows_what_a_desk_counted_from_nothing_shows_after_every_ki
         "page 2": (reviewer, "czj_reviewer", {"page": "2"}),
         "江门": (jiangmen, "jiangmen_reviewer", {}),
         "admin": (admin, "admin", {}),
+        # A 填报人's desk: its own forms; its 通知 count is the forms returned to it.
+        "石家庄填报人": (signed_in("shijiazhuang"), "shijiazhuang", {}),
     }
     for name, (client, _user, query) in views.items():
         desk(client, query)  # kept from here on
@@ -112,8 +115,11 @@ def test_a_kept_desk_shows_what_a_desk_counted_from_nothing_shows_after_every_ki
     def check(step):
         kept = {name: desk(client, query)[0] for name, (client, _user, query) in views.items()}
         fresh = counted_from_nothing(views)
-        for name in views:
+        for name, (_client, username, query) in views.items():
             assert kept[name] == fresh[name], (step, name)
+            # The unfiltered desk also gives the 通知 count it shows: the count of the 通知 page.
+            badge = re.search(r"通知(?:（(\d+)）)?</a>", kept[name]).group(1)
+            assert int(badge or 0) == count_attention(User.objects.get(username=username)), (step, name)
         return kept
 
     before = born(views["all"])
