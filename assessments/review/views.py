@@ -133,8 +133,9 @@ def review_desk(request):
     if changed:  # one write of the cache for the figures and the page
         _keep(key, entry)
     head, tail = entry["figures"]
+    waiting = "".join(line for _form, _chained, line in entry["waiting"][:WAITING_SHOWN])
     return render(request, "assessments/desk.html", {
-        "figures_html": mark_safe(head + "".join(line for _form, _chained, line in entry["waiting"][:WAITING_SHOWN]) + tail),
+        "figures_html": mark_safe(head + waiting + tail),
         "rows_html": rows, "filters": filters, "page": page,
         "department_options": entry["department_options"],
         "statuses": Assessment.Status.choices, "kinds": Assessment.Kind.choices,
@@ -250,7 +251,8 @@ def _desk_entry(user, filters, kept):
         # one committing after a later one (concurrent saves) has an older time; the forms of those
         # seconds already followed, as they were then, are known.
         recent = kept["recent"]
-        written = review_selectors.written_since(kept["mark"] - DESK_COMMIT_LAG, limit=DESK_FOLLOWED_WRITES + len(recent))
+        written = review_selectors.written_since(kept["mark"] - DESK_COMMIT_LAG,
+                                                 limit=DESK_FOLLOWED_WRITES + len(recent))
         if written is not None:
             written = [row for row in written if row[:2] not in recent]
             if not written:
