@@ -56,7 +56,8 @@ class Version:
 
 
 # Changes of state and of scope: submissions, returns, approvals, reopenings, forms deleted,
-# memberships, departments, review levels (the 通知 count, the desk's counts and waiting list).
+# memberships, departments, review levels (the 通知 count; the review desk follows writes by their
+# updated_at and RECOUNT below).
 ATTENTION = Version("attention:version")
 
 
