@@ -200,3 +200,22 @@ def test_a_write_committed_after_a_later_one_is_followed_too(demo):
     submitted = re.compile(r"<span>已提交</span><strong[^>]*>(\d+)</strong>")
     assert int(submitted.search(page).group(1)) == int(submitted.search(first).group(1)) + 1
     assert page == counted_from_nothing({"all": (reviewer, "czj_reviewer", {})})["all"]
+
+
+def test_the_desk_gives_no_通知_count_older_than_a_deletion_another_process_made(demo):
+    """Each process reads the shared versions at most every few seconds: a desk kept in a process that
+    has not yet seen another one's deletion does not pass its count on to the 通知 badge."""
+    from assessments.core import versions
+
+    reviewer = signed_in("czj_reviewer")
+    form = copy_of(Assessment.objects.get(project__name="困难职工帮扶"), name="待删除")
+    submit(form)
+    page, _ = desk(reviewer, {})
+    czj = User.objects.get(username="czj_reviewer")
+    assert re.search(r"通知（(\d+)）</a>", page).group(1) == str(count_attention(czj))
+    seen = versions.RECOUNT._known
+    Assessment.objects.get(pk=form.pk).delete()  # "in another process": this one still knows the old version
+    versions.RECOUNT._known = seen
+    page, _ = desk(reviewer, {})
+    badge = re.search(r"通知(?:（(\d+)）)?</a>", page).group(1)
+    assert int(badge or 0) == count_attention(czj)
