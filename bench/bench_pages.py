@@ -124,11 +124,34 @@ def measure(runs):
         body["action"] = "next"
         return lambda: client.post(f"/assessments/{draft.pk}/edit/indicators/", body)
 
-    def desk_after_a_write(client):
-        # What the desk costs when its kept figures are stale: a form was written since the last visit.
-        from django.utils import timezone
+    # Other people's writes the desk sees at its next visit: a budget saved with a new 执行率 through
+    # the wizard's service (its department's chart figures change), or a status change (a submitted
+    # form returned by the reviewer, then submitted again by its 填报人, in turn: the counts and the
+    # waiting list change, and so does everyone's 通知 count). Made before each timed request, not timed.
+    from assessments.core import formsteps
+    from assessments.entry import services as entry_services
+    from assessments.entry import wizard
+    from assessments.review import services as review_services
 
-        Assessment.objects.filter(pk=shown.pk).update(updated_at=timezone.now())
+    in_scope = selectors.assessment_list_for(user=reviewer).filter(kind=Assessment.Kind.PROJECT).order_by("pk")
+    saved = in_scope.filter(status=Assessment.Status.DRAFT).exclude(department=draft.department)[50]
+    cycled = in_scope.filter(status=Assessment.Status.SUBMITTED)[50]
+
+    def desk_after_a_save(client):
+        form = Assessment.objects.get(pk=saved.pk)
+        step = formsteps.step_by_key(form, "budget")
+        raw = wizard.current_raw(form, step)
+        raw["rows"][0]["executed"] = "0" if raw["rows"][0]["executed"] not in ("0", "0.00") else raw["rows"][0]["adjusted"]
+        entry_services.assessment_save_step(assessment=form, user=form.department.memberships.get(role="filler").user,
+                                            step=step, data=wizard.read_step(step, wizard.as_post(step, raw)))
+        return lambda: client.get("/review/")
+
+    def desk_after_a_status_change(client):
+        form = Assessment.objects.get(pk=cycled.pk)
+        if form.status == Assessment.Status.SUBMITTED:
+            review_services.assessment_return(assessment=form, user=reviewer, comment="请补充说明")
+        else:
+            entry_services.assessment_submit(assessment=form, user=form.department.memberships.get(role="filler").user)
         return lambda: client.get("/review/")
 
     pages = [
@@ -141,9 +164,10 @@ def measure(runs):
         ("wizard: budget step", "f0001", f"/assessments/{draft.pk}/edit/budget/"),
         ("wizard: indicators step", "f0001", f"/assessments/{draft.pk}/edit/indicators/"),
         ("save indicators step (POST)", "f0001", save_indicators),
-        # The save above wrote a form: the desk's kept figures are stale, recomputed here once, and
-        # pages 1 and 2 then find them kept (page is not one of the filters they are kept by).
-        ("review desk after a write", "czt", desk_after_a_write),
+        # The desk after other people's writes (its kept figures follow them), then pages 1 and 2
+        # with nothing written since (page is not one of the filters the desk is kept by).
+        ("review desk after a save", "czt", desk_after_a_save),
+        ("desk after a status change", "czt", desk_after_a_status_change),
         ("review desk page 1", "czt", "/review/"),
         ("review desk page 2", "czt", "/review/?page=2"),
     ]

@@ -143,7 +143,9 @@ def _fresh_cache():
     # The version each process keeps for a few seconds would otherwise outlive the emptied cache
     # and change in the middle of the next test (every kept 通知 count recomputed at a random page).
     versions.ATTENTION.forget()
+    versions.RECOUNT.forget()
     yield
     for cache in caches.all():
         cache.clear()
     versions.ATTENTION.forget()
+    versions.RECOUNT.forget()

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
-from assessments.core import access
+from assessments.core import access, versions
 from assessments.domain import interchange, rules
 from assessments.core.errors import AccessDenied, AppError
 from assessments.models import (
@@ -202,6 +202,8 @@ def assessment_admin_save(*, assessment: Assessment, user, write) -> Assessment:
     assessment.approved_document, assessment.approved_scheme = locked.approved_document, locked.approved_scheme
     assessment.version = locked.version + 1
     write()
+    if assessment.department_id != locked.department_id:
+        versions.RECOUNT.bump()  # the review desk counts by department: its old one must be counted again
     Assessment.objects.filter(pk=assessment.pk).update(version=assessment.version)
     log_event(assessment=assessment, type=Event.ADMIN_EDITED, user=user, before=before, version=assessment.version,
          comment=_("管理员在后台修改"))
@@ -222,6 +224,7 @@ def scheme_changed(*, scheme) -> int:
     for assessment in Assessment.objects.filter(scheme=scheme).exclude(status=Assessment.Status.APPROVED).iterator():
         assessment_recompute(assessment=assessment)
         count += 1
+    versions.RECOUNT.bump()  # the figures changed without a write of the forms (their updated_at stays)
     return count
 
 

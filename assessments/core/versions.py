@@ -9,6 +9,9 @@ import time
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from assessments.models import Assessment, Department, Membership, ReviewLevel
 
 SECONDS = 5.0
 
@@ -53,5 +56,25 @@ class Version:
 
 
 # Changes of state and of scope: submissions, returns, approvals, reopenings, forms deleted,
-# memberships, departments, review levels (the 通知 count, the desk's counts and waiting list).
+# memberships, departments, review levels (the 通知 count; the review desk follows writes by their
+# updated_at and RECOUNT below).
 ATTENTION = Version("attention:version")
+
+
+# What the review desk's kept figures cannot follow from the forms written since (review/views.py
+# _desk_entry): forms deleted or moved to another department, schemes re-scored without a write of
+# their forms, and every change of scope (memberships, departments, review levels).
+RECOUNT = Version("recount:version")
+
+
+def recount(**_signal):
+    """Make every desk count its scope again at its next visit."""
+    return RECOUNT.bump()
+
+
+def connect_signals():
+    post_delete.connect(recount, sender=Assessment, dispatch_uid="recount-assessment")
+    for model in (Membership, Department, ReviewLevel):
+        post_save.connect(recount, sender=model, dispatch_uid=f"recount-save-{model.__name__}")
+        post_delete.connect(recount, sender=model, dispatch_uid=f"recount-delete-{model.__name__}")
+    m2m_changed.connect(recount, sender=ReviewLevel.reviewers.through, dispatch_uid="recount-levels")

@@ -146,3 +146,32 @@ def test_saving_a_step_reads_the_form_once_before_and_once_after_its_write_whate
     large = save(grow(form, copies=2))
     assert Assessment.objects.get(pk=form.pk).indicators.count() == 60
     assert small == large <= SAVE_BUDGET, (small, large)
+
+
+# The review desk after a save (figures kept, review/views.py _desk_entry): session, user, the forms written
+# since (as ids, then the saved one's row), the scope, the count of the saved form's department, the years.
+# With the production database cache also the read (1) and the write (3) of the kept desk; the tests' cache
+# is in memory.
+DESK_AFTER_A_SAVE = 7
+
+
+def test_the_desk_after_a_save_counts_only_the_saved_forms_department_however_many_forms_it_covers(demo):
+    reviewer = signed_in("czj_reviewer")
+
+    def after_a_save(form):
+        assert reviewer.get(reverse("review_desk")).status_code == 200  # kept from here
+        form = Assessment.objects.get(pk=form.pk)
+        step = formsteps.step_by_key(form, "budget")
+        raw = wizard.current_raw(form, step)
+        raw["rows"][0]["executed"] = "0" if raw["rows"][0]["executed"] != "0" else "1"
+        entry_services.assessment_save_step(assessment=form, user=get_user_model().objects.get(username="xinzhou"),
+                                            step=step, data=wizard.read_step(step, wizard.as_post(step, raw)))
+        with CaptureQueriesContext(connection) as queries:
+            assert reviewer.get(reverse("review_desk")).status_code == 200
+        return len(queries)
+
+    form = Assessment.objects.get(project__name="困难职工帮扶")
+    small = after_a_save(form)
+    large = after_a_save(grow(form, copies=30))
+    print("desk after a save (small, large):", small, large)
+    assert small == large <= DESK_AFTER_A_SAVE, (small, large)
