@@ -12,22 +12,34 @@ of its own ("Noto Serif CJK SC GB2312"); ``render`` puts that family in front of
 so a character outside the subset (a rare name such as 堃 or 㵘) still comes from the full system
 face. The page looks the same, the PDF is smaller and faster to write. One FontConfiguration and
 one font stylesheet are kept per process: a new one per render re-reads the fonts and grows memory.
+
+WeasyPrint embeds a face subset with its glyph ids kept, so the embedded face holds every glyph id
+up to the highest one the page uses (empty outlines and widths for the unused ones). A prepared
+face therefore numbers its glyphs in the order of ``glyph_order.txt`` (the characters of this
+domain, then of general Chinese, most frequent first): a demo form's highest glyph id falls from
+about 13,800 to 600–900, and the embedded faces, their subsetting and their compression shrink
+with it.
 """
 from __future__ import annotations
 
 import atexit
+import io
 import os
+import re
 import subprocess
 import tempfile
 import threading
 from concurrent.futures import ProcessPoolExecutor
+from html.parser import HTMLParser
 from pathlib import Path
+from xml.etree import ElementTree
 
 # The families the print layout names, their weights, and the suffix of the prepared subset family.
 FAMILIES = ("Noto Serif CJK SC", "Noto Sans CJK SC")
 WEIGHTS = {"Regular": "normal", "Bold": "bold"}
 SUFFIX = "GB2312"
-SUBSET_VERSION = "1"  # part of the file names: a change of the character set makes new files
+SUBSET_VERSION = "3"  # part of the file names: a change of the characters or their order makes new files
+GLYPH_ORDER = Path(__file__).with_name("glyph_order.txt")  # scripts/glyph_order.py
 
 # Beyond GB2312 and ASCII: Latin-1, general punctuation, letterlike symbols, arrows, maths,
 # enclosed numbers, box drawing, shapes, CJK punctuation and full-width forms.
@@ -108,6 +120,11 @@ def prepare_face(font_dir, family: str, style: str) -> Path | None:
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=sorted(subset_characters()))
     subsetter.subset(font)
+    buffer = io.BytesIO()
+    font.save(buffer)
+    buffer.seek(0)
+    font = TTFont(buffer)  # as read from a file, which is what _renumber expects of the CFF table
+    _renumber(font, glyph_order(font))
     target.parent.mkdir(parents=True, exist_ok=True)
     # Written under a temporary name and renamed: a renderer never reads half a font.
     with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".tmp", delete=False) as handle:
@@ -117,9 +134,86 @@ def prepare_face(font_dir, family: str, style: str) -> Path | None:
     return target
 
 
+def glyph_order(font) -> list[str]:
+    """The face's glyphs, those of the most used characters first (``glyph_order.txt``, then GB2312
+    order), each followed by the glyphs shaping may put in its place (``_substitutes``); glyphs no
+    character reaches (variants for other features: vertical, traditional forms …) last."""
+    ranked = [c for line in GLYPH_ORDER.read_text(encoding="utf-8").splitlines() if not line.startswith("#")
+              for c in line]
+    cmap, substitutes = font.getBestCmap(), _substitutes(font)
+    current = font.getGlyphOrder()
+    order, seen = [current[0]], {current[0]}  # .notdef stays glyph 0
+    for code in [0x20, *map(ord, ranked), *sorted(subset_characters(), key=_gb2312_key), *sorted(cmap)]:
+        pending = [cmap[code]] if code in cmap else []
+        while pending:
+            name = pending.pop(0)
+            if name not in seen:
+                order.append(name)
+                seen.add(name)
+                pending += substitutes.get(name, [])
+    return order + [name for name in current if name not in seen]
+
+
+# What HarfBuzz applies to horizontal Han text by default, and tabular figures (the print layout's
+# numbers): a glyph these substitute for a character (an em dash's Chinese form) is printed as often.
+SHAPING_FEATURES = frozenset(("ccmp", "locl", "rlig", "liga", "clig", "calt", "tnum"))
+
+
+def _substitutes(font) -> dict[str, list[str]]:
+    """For each glyph, the glyphs SHAPING_FEATURES' substitution lookups may replace it with, in
+    simplified Chinese (the page's language) and the scripts' default systems."""
+    if "GSUB" not in font:
+        return {}
+    table = font["GSUB"].table
+    features = set()
+    for script in table.ScriptList.ScriptRecord:
+        systems = [script.Script.DefaultLangSys] + [r.LangSys for r in script.Script.LangSysRecord
+                                                    if r.LangSysTag == "ZHS "]
+        features.update(index for system in systems if system is not None for index in system.FeatureIndex)
+    records = table.FeatureList.FeatureRecord
+    lookups = {index for feature in features if records[feature].FeatureTag in SHAPING_FEATURES
+               for index in records[feature].Feature.LookupListIndex}
+    found: dict[str, list[str]] = {}
+    for index in sorted(lookups):
+        for subtable in table.LookupList.Lookup[index].SubTable:
+            subtable = getattr(subtable, "ExtSubTable", subtable)
+            for glyph, output in getattr(subtable, "mapping", {}).items():  # single and multiple
+                found.setdefault(glyph, []).extend([output] if isinstance(output, str) else output)
+            for glyph, ligatures in getattr(subtable, "ligatures", {}).items():
+                found.setdefault(glyph, []).extend(ligature.LigGlyph for ligature in ligatures)
+    return found
+
+
+def _gb2312_key(code):
+    try:
+        return chr(code).encode("gb2312")
+    except UnicodeEncodeError:
+        return b"\xff\xff" + code.to_bytes(3, "big")
+
+
+def _renumber(font, order) -> None:
+    """Give the glyphs of a CID-keyed CFF face the ids of ``order``; outlines, widths, the character
+    map and the layout tables follow their glyph names, the FD of each glyph its charstring."""
+    from fontTools.ttLib.reorderGlyphs import reorderGlyphs  # as the subsetter: once per machine, never a render
+
+    top = font["CFF "].cff.topDictIndex[0]
+    old = {name: gid for gid, name in enumerate(font.getGlyphOrder())}
+    for name in old:
+        top.CharStrings.getItemAndSelector(name)  # loads each charstring with its own FD while ids are old
+    fd_of_gid = list(top.FDSelect.gidArray) if hasattr(top, "FDSelect") else None
+    reorderGlyphs(font, order)  # moves the charstrings with the charset, not the FD selection
+    if fd_of_gid is not None:
+        top.FDSelect.gidArray = [fd_of_gid[old[name]] for name in order]
+        top.FDSelect.format = None
+
+
 def prepare_faces(font_dir, *, parallel: bool = True) -> list[Path]:
-    """Prepare every face of FAMILIES × WEIGHTS (in parallel processes: ~30 s each)."""
+    """Prepare every face of FAMILIES × WEIGHTS (in parallel processes: ~30 s each); drop older versions."""
     jobs = [(family, style) for family in FAMILIES for style in WEIGHTS]
+    current = {face_file(font_dir, family, style) for family, style in jobs}
+    for stale in Path(font_dir).glob(f"*-{SUFFIX}-v*.otf") if Path(font_dir).is_dir() else ():
+        if stale not in current:
+            stale.unlink(missing_ok=True)
     if not parallel:
         return [p for p in (prepare_face(font_dir, f, s) for f, s in jobs) if p]
 
@@ -168,14 +262,191 @@ def _font_setup(font_dir):
 
 def layout_document(html: str, *, static_url: str, roots: list[str], font_dir=None):
     """Lay out ``html`` with this process's font configuration; return WeasyPrint's Document (its pages)."""
-    from weasyprint import HTML  # loaded by the first render (seconds), not by every importer
-
     font_dir = str(font_dir) if font_dir else None
     with _lock:
-        config, stylesheet, css = _font_setup(font_dir)
-        return HTML(string=prefer_prepared(html, css), base_url=static_url,
-                    url_fetcher=_fetcher(static_url, roots, font_dir)).render(
-            stylesheets=[stylesheet] if stylesheet else [], font_config=config)
+        return _lay_out(html, static_url=static_url, fetcher=_fetcher(static_url, roots, font_dir), font_dir=font_dir)
+
+
+_STYLE = re.compile(r"<style>(.*?)</style>", re.S)
+_page_styles = {}  # (font_dir, static URL, CSS text) → parsed stylesheet: a few per process (orientation, draft)
+
+
+def _lay_out(html, *, static_url, fetcher, font_dir):
+    """Lay out one page source (the caller holds ``_lock``).
+
+    The page's ``<style>`` is the same for every form of an orientation, so it is parsed once per
+    process and given to WeasyPrint as a stylesheet instead of being parsed again with each page;
+    with no other author styles than the columns' widths the cascade is the same.
+    """
+    from weasyprint import CSS  # loaded by the first render (seconds), not by every importer
+
+    config, fonts, font_css = _font_setup(font_dir)
+    html = prefer_prepared(html, font_css)
+    sheets = [fonts] if fonts else []
+    found = _STYLE.search(html)
+    if found:
+        key = (font_dir, static_url, found.group(1))
+        if key not in _page_styles:
+            if len(_page_styles) >= 16:
+                _page_styles.clear()
+            _page_styles[key] = CSS(string=found.group(1), base_url=static_url, url_fetcher=fetcher,
+                                    font_config=config)
+        sheets.append(_page_styles[key])
+        html = html[:found.start()] + html[found.end():]
+    return _html_class()(string=html, base_url=static_url, url_fetcher=fetcher).render(
+        stylesheets=sheets, font_config=config)
+
+
+_print_html = None
+
+
+def _html_class():
+    """WeasyPrint's HTML for the print layout's pages.
+
+    Its user-agent stylesheet lacks the rules for list markers, footnotes and notes, which the
+    print layout never has: each is a pseudo-element style computed for every element of the page
+    (a thousand per form). Its page is parsed by ``parse_page`` (a sixth of the time of WeasyPrint's
+    HTML5 parser, the same tree for what the print template writes: tests/output).
+    """
+    global _print_html
+    if _print_html is None:
+        # WeasyPrint takes seconds to import; only a process that renders loads it (see printing._renderers).
+        import cssselect2
+        from weasyprint import CSS, HTML
+        from weasyprint.css.counters import CounterStyle
+        from weasyprint.html import UA
+
+        kept = "\n".join(line for line in UA.splitlines() if not _UNUSED_UA_RULE.match(line))
+        # Its @counter-style rules are the library's own, already in the counter styles every page starts from.
+        stylesheet = CSS(string=kept, counter_style=CounterStyle())
+
+        class PrintHTML(HTML):
+            def __init__(self, *, string, base_url, url_fetcher, media_type="print"):
+                # What HTML.__init__ sets, from our parser's tree; the print template has no <base>.
+                self.base_url, self.url_fetcher, self.media_type = base_url, url_fetcher, media_type
+                self.wrapper_element = cssselect2.ElementWrapper.from_html_root(parse_page(string),
+                                                                                content_language=None)
+                self.etree_element = self.wrapper_element.etree_element
+
+            def _ua_stylesheets(self, forms=False):
+                return super()._ua_stylesheets(forms) if forms else [stylesheet]
+
+        _print_html = PrintHTML
+    return _print_html
+
+
+_UNUSED_UA_RULE = re.compile(r"\s*::(marker|footnote-call|footnote-marker|note-call|note-marker|note-callback)\b")
+
+VOID_ELEMENTS = frozenset(("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+                           "track", "wbr"))
+# Where the HTML5 algorithm does more than open and close what is written: implied or auto-closed
+# elements, raw text, foreign content. A page with any of these goes to WeasyPrint's own parser.
+_SPECIAL = frozenset(("li", "dd", "dt", "option", "optgroup", "rb", "rp", "rt", "rtc", "pre", "listing", "textarea",
+                      "select", "script", "noscript", "template", "frameset", "frame", "iframe", "svg", "math",
+                      "plaintext", "xmp", "noembed", "noframes", "form", "button", "a", "nobr", "image", "caption",
+                      "tfoot", "base"))
+_CLOSES_P = frozenset(("address", "article", "aside", "blockquote", "center", "details", "dialog", "dir", "div",
+                       "dl", "fieldset", "figcaption", "figure", "footer", "header", "hgroup", "main", "menu", "nav",
+                       "ol", "p", "search", "section", "summary", "ul", "h1", "h2", "h3", "h4", "h5", "h6", "table",
+                       "hr"))
+_TABLE_PARENTS = {"tr": ("thead", "tbody"), "td": ("tr",), "th": ("tr",), "thead": ("table",), "tbody": ("table",),
+                  "colgroup": ("table",), "col": ("colgroup",)}
+_TABLE_BOXES = frozenset(("table", "thead", "tbody", "tr", "colgroup"))
+
+
+class _PageTree(HTMLParser):
+    """Build the element tree of a page written as the print template writes it, or say it cannot.
+
+    For a page that opens <html>, <head> and <body> itself, closes every element it opens, in
+    order, puts rows in a <thead>/<tbody> and text only in cells, the HTML5 parsing algorithm
+    reduces to this: void elements have no end tag, text goes into the open element (after its
+    last child), and ``</body>``/``</html>`` leave the body open for what follows. Anything else
+    (an implied or auto-closed element, misnesting, text directly in a table, a comment) sets
+    ``clean`` to False, and the page is parsed by WeasyPrint's HTML5 parser instead.
+    """
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.root, self.open, self.clean = None, [], True
+
+    def handle_starttag(self, tag, attrs):
+        parent = self.open[-1] if self.open else None
+        if self._implies_more(tag, parent) or len({name for name, _ in attrs}) != len(attrs):
+            self.clean = False  # (HTML keeps the first of two attributes of one name)
+        element = ElementTree.Element(tag, {name: value or "" for name, value in attrs})
+        if parent is not None:
+            parent.append(element)
+        elif self.root is None:
+            self.root = element
+        if tag not in VOID_ELEMENTS:
+            self.open.append(element)
+
+    def _implies_more(self, tag, parent):
+        """Whether HTML5 would open, close or move an element here besides the one written."""
+        if tag in _SPECIAL:
+            return True
+        if parent is None or tag == "html":  # the page opens with <html>, once
+            return parent is not None or self.root is not None or tag != "html"
+        if tag in ("head", "body"):
+            return parent.tag != "html"
+        if parent.tag == "html" or parent.tag == "title":
+            return True
+        if parent.tag == "head":
+            return tag not in ("meta", "title", "style", "link")
+        if tag in _TABLE_PARENTS:
+            return parent.tag not in _TABLE_PARENTS[tag]
+        if parent.tag in _TABLE_BOXES:
+            return True  # anything but the table's own parts is moved before the table
+        return tag in _CLOSES_P and any(element.tag == "p" for element in self.open)
+
+    def handle_startendtag(self, tag, attrs):
+        if tag not in VOID_ELEMENTS:
+            self.clean = False  # "<div/>" opens a div in HTML
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag):
+        if tag in VOID_ELEMENTS:
+            self.clean = self.clean and tag != "br"  # "</br>" is a line break in HTML
+        elif tag in ("body", "html"):
+            pass
+        elif not self.open or self.open[-1].tag != tag:
+            self.clean = False
+        else:
+            self.open.pop()
+
+    def handle_data(self, data):
+        if not self.open:
+            self.clean = self.clean and not data.strip()  # before <html>: a line break, dropped as HTML5 does
+            return
+        parent = self.open[-1]
+        if parent.tag in _TABLE_BOXES | {"html", "head"} and data.strip():
+            self.clean = False  # HTML moves such text before the table, or into an implied body
+        if len(parent):
+            parent[-1].tail = (parent[-1].tail or "") + data
+        else:
+            parent.text = (parent.text or "") + data
+
+    def handle_comment(self, data):
+        self.clean = False
+
+    def handle_pi(self, data):
+        self.clean = False
+
+    def unknown_decl(self, data):
+        self.clean = False
+
+
+def parse_page(html: str):
+    """Return the root element of a print page: by _PageTree (a sixth of the time) when the page is
+    written as it expects, else by WeasyPrint's HTML5 parser. Line breaks are normalized as HTML5 does."""
+    builder = _PageTree()
+    builder.feed(html.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "\ufffd"))
+    builder.close()
+    if builder.clean and builder.root is not None and [e.tag for e in builder.root] == ["head", "body"]:
+        return builder.root
+    import tinyhtml5  # WeasyPrint's own parser (a dependency of WeasyPrint), only for pages _PageTree refuses
+
+    return tinyhtml5.parse(html, namespace_html_elements=False)
 
 
 def _fetcher(static_url, roots, font_dir):
@@ -202,15 +473,10 @@ def render_many(htmls: list[str], *, static_url: str, roots: list[str], font_dir
     once for all of them; each source gets a bookmark with its title and its page count is
     returned: ``(pdf, [pages per source])``.
     """
-    from weasyprint import HTML  # loaded by the first render (seconds), not by every importer
-
     font_dir = str(font_dir) if font_dir else None
     fetcher = _fetcher(static_url, roots, font_dir)
     with _lock:
-        config, stylesheet, css = _font_setup(font_dir)
-        extra = [stylesheet] if stylesheet else []
-        documents = [HTML(string=prefer_prepared(html, css), base_url=static_url, url_fetcher=fetcher)
-                     .render(stylesheets=extra, font_config=config) for html in htmls]
+        documents = [_lay_out(html, static_url=static_url, fetcher=fetcher, font_dir=font_dir) for html in htmls]
         if not merged:
             return [document.write_pdf() for document in documents]
         return _merged(documents, titles or [""] * len(documents))

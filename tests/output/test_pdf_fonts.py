@@ -1,8 +1,12 @@
 """The PDF renderer's fonts: prepared GB2312 subsets, the full system face for anything else."""
+import io
 import subprocess
 
 import pytest
 from django.conf import settings
+from fontTools.pens.recordingPen import RecordingPen
+from fontTools.ttLib import TTFont
+from pypdf import PdfReader
 
 from assessments.output import pdfworker, printing
 from assessments.models import Assessment
@@ -69,3 +73,35 @@ def test_a_name_outside_gb2312_is_printed_from_the_full_system_face(demo, font_d
     assert same_image(page_image(prepared, tmp_path, "rare"), page_image(system, tmp_path, "rare-system"))
     boxes = pdfworker.render(html.replace(RARE, "\ue000\ue001 \ue002\ue003 \ue004"), **options, font_dir=font_dir)
     assert not same_image(page_image(prepared, tmp_path, "rare"), page_image(boxes, tmp_path, "boxes"))
+
+
+def test_a_form_embeds_only_the_first_glyphs_of_the_prepared_faces(demo, font_dir):
+    """WeasyPrint keeps glyph ids, so an embedded face holds every glyph up to the highest one used;
+    the prepared faces number the common characters first, so a form's embedded faces stay small."""
+    assessment = Assessment.objects.get(project__name="困难职工帮扶")
+    options = {"static_url": settings.STATIC_URL, "roots": printing.static_roots()}
+    pdf = PdfReader(io.BytesIO(pdfworker.render(printing.render_html(assessment=assessment), **options,
+                                                font_dir=font_dir)))
+    glyphs = {}
+    for font in pdf.pages[0]["/Resources"]["/Font"].values():
+        font = font.get_object()
+        descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+        if "CJK" not in str(font["/BaseFont"]):
+            continue  # ☐ and ☑, which no Noto CJK face has, come from a symbol face
+        face = TTFont(io.BytesIO(descriptor["/FontFile3"].get_object().get_data()))
+        glyphs[str(font["/BaseFont"]).split("+", 1)[1]] = len(face.getGlyphOrder())
+    assert "Noto-Serif-CJK-SC-GB2312" in glyphs
+    assert all(count < 2000 for count in glyphs.values()), glyphs  # ~13,800 when numbered as in Noto
+    system = TTFont(pdfworker.system_face("Noto Serif CJK SC", "Regular")[0],
+                    fontNumber=pdfworker.system_face("Noto Serif CJK SC", "Regular")[1])
+    prepared = TTFont(pdfworker.face_file(font_dir, "Noto Serif CJK SC", "Regular"))
+    for character in "的一是在不了有和人这中大为上个国我以要他":  # the system face's outlines, renumbered
+        ours, theirs = prepared.getBestCmap()[ord(character)], system.getBestCmap()[ord(character)]
+        assert prepared.getGlyphID(ours) < 1000  # about 10,000 in the system face
+        assert outline(prepared, ours) == outline(system, theirs)
+
+
+def outline(face, glyph):
+    pen = RecordingPen()
+    face.getGlyphSet()[glyph].draw(pen)
+    return pen.value
