@@ -30,9 +30,7 @@ import subprocess
 import tempfile
 import threading
 from concurrent.futures import ProcessPoolExecutor
-from html.parser import HTMLParser
 from pathlib import Path
-from xml.etree import ElementTree
 
 # The families the print layout names, their weights, and the suffix of the prepared subset family.
 FAMILIES = ("Noto Serif CJK SC", "Noto Sans CJK SC")
@@ -305,13 +303,12 @@ def _html_class():
 
     Its user-agent stylesheet lacks the rules for list markers, footnotes and notes, which the
     print layout never has: each is a pseudo-element style computed for every element of the page
-    (a thousand per form). Its page is parsed by ``parse_page`` (a sixth of the time of WeasyPrint's
-    HTML5 parser, the same tree for what the print template writes: tests/output).
+    (a thousand per form). The page itself is parsed by WeasyPrint's own HTML5 parser: a parser of
+    our own measured 5 ms faster per form, not worth a second HTML parser to keep.
     """
     global _print_html
     if _print_html is None:
         # WeasyPrint takes seconds to import; only a process that renders loads it (see printing._renderers).
-        import cssselect2
         from weasyprint import CSS, HTML
         from weasyprint.css.counters import CounterStyle
         from weasyprint.html import UA
@@ -321,13 +318,6 @@ def _html_class():
         stylesheet = CSS(string=kept, counter_style=CounterStyle())
 
         class PrintHTML(HTML):
-            def __init__(self, *, string, base_url, url_fetcher, media_type="print"):
-                # What HTML.__init__ sets, from our parser's tree; the print template has no <base>.
-                self.base_url, self.url_fetcher, self.media_type = base_url, url_fetcher, media_type
-                self.wrapper_element = cssselect2.ElementWrapper.from_html_root(parse_page(string),
-                                                                                content_language=None)
-                self.etree_element = self.wrapper_element.etree_element
-
             def _ua_stylesheets(self, forms=False):
                 return super()._ua_stylesheets(forms) if forms else [stylesheet]
 
@@ -336,118 +326,6 @@ def _html_class():
 
 
 _UNUSED_UA_RULE = re.compile(r"\s*::(marker|footnote-call|footnote-marker|note-call|note-marker|note-callback)\b")
-
-VOID_ELEMENTS = frozenset(("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-                           "track", "wbr"))
-# Where the HTML5 algorithm does more than open and close what is written: implied or auto-closed
-# elements, raw text, foreign content. A page with any of these goes to WeasyPrint's own parser.
-_SPECIAL = frozenset(("li", "dd", "dt", "option", "optgroup", "rb", "rp", "rt", "rtc", "pre", "listing", "textarea",
-                      "select", "script", "noscript", "template", "frameset", "frame", "iframe", "svg", "math",
-                      "plaintext", "xmp", "noembed", "noframes", "form", "button", "a", "nobr", "image", "caption",
-                      "tfoot", "base"))
-_CLOSES_P = frozenset(("address", "article", "aside", "blockquote", "center", "details", "dialog", "dir", "div",
-                       "dl", "fieldset", "figcaption", "figure", "footer", "header", "hgroup", "main", "menu", "nav",
-                       "ol", "p", "search", "section", "summary", "ul", "h1", "h2", "h3", "h4", "h5", "h6", "table",
-                       "hr"))
-_TABLE_PARENTS = {"tr": ("thead", "tbody"), "td": ("tr",), "th": ("tr",), "thead": ("table",), "tbody": ("table",),
-                  "colgroup": ("table",), "col": ("colgroup",)}
-_TABLE_BOXES = frozenset(("table", "thead", "tbody", "tr", "colgroup"))
-
-
-class _PageTree(HTMLParser):
-    """Build the element tree of a page written as the print template writes it, or say it cannot.
-
-    For a page that opens <html>, <head> and <body> itself, closes every element it opens, in
-    order, puts rows in a <thead>/<tbody> and text only in cells, the HTML5 parsing algorithm
-    reduces to this: void elements have no end tag, text goes into the open element (after its
-    last child), and ``</body>``/``</html>`` leave the body open for what follows. Anything else
-    (an implied or auto-closed element, misnesting, text directly in a table, a comment) sets
-    ``clean`` to False, and the page is parsed by WeasyPrint's HTML5 parser instead.
-    """
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.root, self.open, self.clean = None, [], True
-
-    def handle_starttag(self, tag, attrs):
-        parent = self.open[-1] if self.open else None
-        if self._implies_more(tag, parent) or len({name for name, _ in attrs}) != len(attrs):
-            self.clean = False  # (HTML keeps the first of two attributes of one name)
-        element = ElementTree.Element(tag, {name: value or "" for name, value in attrs})
-        if parent is not None:
-            parent.append(element)
-        elif self.root is None:
-            self.root = element
-        if tag not in VOID_ELEMENTS:
-            self.open.append(element)
-
-    def _implies_more(self, tag, parent):
-        """Whether HTML5 would open, close or move an element here besides the one written."""
-        if tag in _SPECIAL:
-            return True
-        if parent is None or tag == "html":  # the page opens with <html>, once
-            return parent is not None or self.root is not None or tag != "html"
-        if tag in ("head", "body"):
-            return parent.tag != "html"
-        if parent.tag == "html" or parent.tag == "title":
-            return True
-        if parent.tag == "head":
-            return tag not in ("meta", "title", "style", "link")
-        if tag in _TABLE_PARENTS:
-            return parent.tag not in _TABLE_PARENTS[tag]
-        if parent.tag in _TABLE_BOXES:
-            return True  # anything but the table's own parts is moved before the table
-        return tag in _CLOSES_P and any(element.tag == "p" for element in self.open)
-
-    def handle_startendtag(self, tag, attrs):
-        if tag not in VOID_ELEMENTS:
-            self.clean = False  # "<div/>" opens a div in HTML
-        self.handle_starttag(tag, attrs)
-
-    def handle_endtag(self, tag):
-        if tag in VOID_ELEMENTS:
-            self.clean = self.clean and tag != "br"  # "</br>" is a line break in HTML
-        elif tag in ("body", "html"):
-            pass
-        elif not self.open or self.open[-1].tag != tag:
-            self.clean = False
-        else:
-            self.open.pop()
-
-    def handle_data(self, data):
-        if not self.open:
-            self.clean = self.clean and not data.strip()  # before <html>: a line break, dropped as HTML5 does
-            return
-        parent = self.open[-1]
-        if parent.tag in _TABLE_BOXES | {"html", "head"} and data.strip():
-            self.clean = False  # HTML moves such text before the table, or into an implied body
-        if len(parent):
-            parent[-1].tail = (parent[-1].tail or "") + data
-        else:
-            parent.text = (parent.text or "") + data
-
-    def handle_comment(self, data):
-        self.clean = False
-
-    def handle_pi(self, data):
-        self.clean = False
-
-    def unknown_decl(self, data):
-        self.clean = False
-
-
-def parse_page(html: str):
-    """Return the root element of a print page: by _PageTree (a sixth of the time) when the page is
-    written as it expects, else by WeasyPrint's HTML5 parser. Line breaks are normalized as HTML5 does."""
-    builder = _PageTree()
-    builder.feed(html.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "\ufffd"))
-    builder.close()
-    if builder.clean and builder.root is not None and [e.tag for e in builder.root] == ["head", "body"]:
-        return builder.root
-    import tinyhtml5  # WeasyPrint's own parser (a dependency of WeasyPrint), only for pages _PageTree refuses
-
-    return tinyhtml5.parse(html, namespace_html_elements=False)
-
 
 def _fetcher(static_url, roots, font_dir):
     from weasyprint.urls import URLFetcher  # loaded by the first render (seconds), not by every importer
