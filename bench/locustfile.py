@@ -53,19 +53,24 @@ def _cpu(port):
 
     if not port:
         return None
-    roots = {c.pid for c in psutil.net_connections(kind="tcp")
-             if c.laddr and c.laddr.port == port and c.status == psutil.CONN_LISTEN and c.pid}
+    listening = {c.pid for c in psutil.net_connections(kind="tcp")
+                 if c.laddr and c.laddr.port == port and c.status == psutil.CONN_LISTEN and c.pid}
+    roots = set()
+    for pid in listening:
+        # The socket is reported for one of the processes sharing it (a gunicorn worker, forked with
+        # its master's command line): climb to the first of them (the master).
+        process = psutil.Process(pid)
+        while (parent := process.parent()) is not None and parent.cmdline() == process.cmdline():
+            process = parent
+        roots.add(process)
     total = 0.0
-    for pid in roots:
-        try:
-            root = psutil.Process(pid)
-            if root.ppid() in roots:  # a worker sharing its master's socket: counted under the master
-                continue
-            for process in [root, *root.children(recursive=True)]:
+    for root in roots:
+        for process in [root, *root.children(recursive=True)]:
+            try:
                 t = process.cpu_times()
-                total += t.user + t.system + t.children_user + t.children_system
-        except psutil.Error:
-            continue
+            except psutil.Error:  # ended meanwhile: its parent counts it among its children
+                continue
+            total += t.user + t.system + t.children_user + t.children_system
     return total
 
 
