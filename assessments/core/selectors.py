@@ -92,10 +92,21 @@ def read_rows(assessment: Assessment) -> Assessment:
     return assessment
 
 
-def assessment_with_rows(*, pk) -> Assessment:
-    """Return one form with its rows (as ``assessment_queryset``), reading only the tables it has rows in."""
-    return read_rows(with_row_flags(Assessment.objects.select_related(
-        "fiscal_year", "department", "project", "scheme")).get(pk=pk))
+def assessment_with_rows(*, pk, locked: Assessment | None = None, rewritten=()) -> Assessment:
+    """Return one form with its rows (as ``assessment_queryset``), reading only the tables it has rows in.
+
+    ``locked``: the same form read with its rows under the lock the current transaction holds; its
+    tables other than ``rewritten`` are taken from it rather than read again (no one else can have
+    written them since).
+    """
+    found = with_row_flags(Assessment.objects.select_related("fiscal_year", "department", "project", "scheme")
+                           ).get(pk=pk)
+    if locked is not None:
+        cache = found.__dict__.setdefault("_prefetched_objects_cache", {})
+        for name, rows in getattr(locked, "_prefetched_objects_cache", {}).items():
+            if name in ROW_TABLES and name not in rewritten:
+                cache[name] = rows
+    return read_rows(found)
 
 
 def assessment_queryset():

@@ -158,8 +158,10 @@ def assessment_save_step(*, assessment: Assessment, user, step, data, expected_v
     assessment.version += 1
     assessment.save()
     comment = (comment or str(step.label)) + (_("（含未通过校验的输入）") if data.errors else "")
-    # The form as stored now, read once: for the timeline's field changes and for the figures.
-    fresh = assessment_with_rows(pk=assessment.pk)
+    # The form as stored now, read once: for the timeline's field changes and for the figures (the
+    # row tables this step did not write are those read under the lock).
+    rewritten = {STEP_TABLES[step.rows]} if step.is_rows and not data.errors else set()
+    fresh = assessment_with_rows(pk=assessment.pk, locked=assessment, rewritten=rewritten)
     changes = interchange.changes(before, records.snapshot(fresh, loaded=True))
     if event_type == Event.AUTOSAVED:
         _log_autosave(assessment=assessment, user=user, changes=changes, comment=comment, step=step.key)
@@ -222,6 +224,11 @@ def _merge_changes(earlier, later):
         else:
             merged[c["path"]] = dict(c)
     return [c for c in merged.values() if c.get("before") != c.get("after")]
+
+
+# The row table each row step writes (``_write_step_rows``), by the step's ``rows``.
+STEP_TABLES = {"budget": "budget_lines", "indicators": "indicators", "key_tasks": "key_tasks",
+               "components": "component_scores", "report": "report_sections"}
 
 
 def _write_step_rows(*, assessment, rows_attr, rows):

@@ -9,6 +9,7 @@ from django.urls import reverse
 from assessments.domain import figures, rules
 from assessments.core import selectors
 from assessments.core import formsteps, versions
+from assessments.entry import wizard
 from assessments.models import Assessment, AssessmentEvent
 from tests.helpers import signed_in  # noqa: E402
 
@@ -226,3 +227,24 @@ def test_every_step_of_the_department_forms_shows_the_published_data(demo, usern
         assert "-4.82%" in html["indicators"] and "部门整体自评表第 25 行“偏差原因分析及改进措施”" in html["preview"]
     assessment.refresh_from_db()
     assert assessment.version == version  # looking at every step changed nothing
+
+
+def test_a_save_of_one_step_records_only_what_changed_and_keeps_the_other_tables(demo):
+    """The form as stored after a save takes the tables the step did not write from its read under
+    the lock: the timeline names only the changed cell, and the figures use every table."""
+    client = signed_in("xinzhou")
+    form = Assessment.objects.get(project__name="困难职工帮扶")
+    budget_rows = list(form.budget_lines.values_list("line", "executed"))
+    step = formsteps.step_by_key(form, "indicators")
+    raw = wizard.current_raw(form, step)
+    raw["rows"][0] = {**raw["rows"][0], "actual": "60人"}
+    posted = wizard.as_post(step, raw)
+    client.post(step_url(form, "indicators"), {**{key: posted.getlist(key) for key in posted},
+                                               "version": str(form.version), "action": "stay"})
+    event = form.events.filter(type=AssessmentEvent.Type.SAVED).latest("created_at")
+    assert [c["after"] for c in event.data["changes"]] == ["60人"]
+    form.refresh_from_db()
+    assert list(form.budget_lines.values_list("line", "executed")) == budget_rows
+    assert form.execution_rate is not None  # the budget lines took part in the figures
+    fresh = selectors.assessment_evaluation(assessment=selectors.assessment_with_rows(pk=form.pk))
+    assert (fresh.execution_rate, fresh.shown_total) == (form.execution_rate, form.total_score)
