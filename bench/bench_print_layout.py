@@ -30,8 +30,8 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
 from assessments.output import layouts, pdfworker, printing  # noqa: E402
-from assessments.core import selectors
-from tests.printing.stress import stress_document  # noqa: E402
+from assessments.core import selectors  # noqa: E402
+from tests.output.stress import stress_document  # noqa: E402
 
 
 def pdf_pages(data):
