@@ -304,6 +304,38 @@ def run_ceiling(port, users, duration, path="/ping", username=None):
     return recorder
 
 
+def listening_process(port):
+    """The process listening on ``port`` on this machine (gunicorn's master, PostgreSQL's postmaster), or None.
+
+    The socket is reported for one of the processes sharing it (a gunicorn worker, forked with its
+    master's command line): climb to the first of them.
+    """
+    import psutil
+
+    pids = [c.pid for c in psutil.net_connections(kind="tcp")
+            if c.laddr and c.laddr.port == port and c.status == psutil.CONN_LISTEN and c.pid]
+    if not pids:
+        return None
+    process = psutil.Process(pids[0])
+    while (parent := process.parent()) is not None and parent.cmdline() == process.cmdline():
+        process = parent
+    return process
+
+
+def tree_cpu(root):
+    """CPU seconds of ``root`` and every process below it (0 for None)."""
+    import psutil
+
+    total = 0.0
+    for process in [root, *root.children(recursive=True)] if root is not None else []:
+        try:
+            t = process.cpu_times()
+        except psutil.Error:  # ended meanwhile: its parent has counted it among its children
+            continue
+        total += t.user + t.system + t.children_user + t.children_system
+    return total
+
+
 class CpuMeter:
     """CPU seconds spent by the server (gunicorn, its workers and renderers), the database (the
     postmaster listening on the port and its backends) and these clients: on a machine shared by all
@@ -312,27 +344,13 @@ class CpuMeter:
     def __init__(self, server_pid, db_port):
         import psutil
 
-        self.psutil = psutil
-        self.server = psutil.Process(server_pid)
-        listening = [c.pid for c in psutil.net_connections(kind="tcp")
-                     if c.laddr and c.laddr.port == db_port and c.status == psutil.CONN_LISTEN and c.pid]
-        self.database = psutil.Process(listening[0]) if listening else None
-
-    def _tree(self, root):
-        if root is None:
-            return 0.0
-        total = 0.0
-        for process in [root, *root.children(recursive=True)]:
-            try:
-                t = process.cpu_times()
-            except self.psutil.Error:  # ended meanwhile: its parent has counted it among its children
-                continue
-            total += t.user + t.system + t.children_user + t.children_system
-        return total
+        self.server, self.database = psutil.Process(server_pid), listening_process(db_port)
 
     def sample(self):
-        own = self.psutil.Process().cpu_times()
-        return {"server": self._tree(self.server), "database": self._tree(self.database),
+        import psutil
+
+        own = psutil.Process().cpu_times()
+        return {"server": tree_cpu(self.server), "database": tree_cpu(self.database),
                 "clients": own.user + own.system}
 
     @staticmethod

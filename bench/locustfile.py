@@ -23,7 +23,7 @@ from html import unescape
 
 from locust import HttpUser, between, events, task
 
-from bench_load import FormInputs
+from bench_load import FormInputs, listening_process, tree_cpu
 
 PASSWORD = os.environ.get("LOCUST_PASSWORD", "bench-load-2024")
 PDF_SHARE = float(os.environ.get("LOCUST_PDF_SHARE", "0.15"))
@@ -47,31 +47,9 @@ def _record(request_type, name, response_time, exception, response=None, **_kw):
 
 
 def _cpu(port):
-    """CPU seconds of the processes that listen on ``port`` and of their children (gunicorn's
-    master, workers and PDF renderers; PostgreSQL's postmaster and backends)."""
-    import psutil
-
-    if not port:
-        return None
-    listening = {c.pid for c in psutil.net_connections(kind="tcp")
-                 if c.laddr and c.laddr.port == port and c.status == psutil.CONN_LISTEN and c.pid}
-    roots = set()
-    for pid in listening:
-        # The socket is reported for one of the processes sharing it (a gunicorn worker, forked with
-        # its master's command line): climb to the first of them (the master).
-        process = psutil.Process(pid)
-        while (parent := process.parent()) is not None and parent.cmdline() == process.cmdline():
-            process = parent
-        roots.add(process)
-    total = 0.0
-    for root in roots:
-        for process in [root, *root.children(recursive=True)]:
-            try:
-                t = process.cpu_times()
-            except psutil.Error:  # ended meanwhile: its parent counts it among its children
-                continue
-            total += t.user + t.system + t.children_user + t.children_system
-    return total
+    """CPU seconds of the program listening on ``port`` and its children (gunicorn's master, workers
+    and PDF renderers; PostgreSQL's postmaster and backends), or None without a port."""
+    return tree_cpu(listening_process(port)) if port else None
 
 
 # CPU of the server and the database in the measured span (after --reset-stats): what the
