@@ -135,7 +135,7 @@ def _timeline(assessment, *, everything=False):
         if len(rows) > TIMELINE_SHOWN:  # only a long timeline is counted
             rows = rows[:TIMELINE_SHOWN]
             hidden = assessment.events.count() - TIMELINE_SHOWN
-    words = {value: str(label) for value, label in AssessmentEvent._meta.get_field("type").flatchoices}
+    words = labels.choice_words(AssessmentEvent, "type")
     kind = assessment.kind
     lines = []
     for pk, created_at, type_, comment, user_id, first_name, username, changes, has_snapshot in reversed(rows):
