@@ -30,8 +30,8 @@ ROW_TABLES = ("budget_lines", "indicators", "key_tasks", "report_sections", "com
 
 # Whether a form has rows in each table, and whether its department has a review chain: asked in the
 # form's own query (an index probe each), so the tables it has nothing in are not read. A project form
-# has no key tasks, report sections or component rows, few forms have a review chain: on the form's
-# page that is 4 of its queries. Any kind may still hold any rows (an import may bring them): the
+# has no key tasks, report sections or component rows, few forms have a review chain: those are not
+# read on its pages. Any kind may still hold any rows (an import may bring them): the
 # flags say what is there, not what a kind should have.
 ROW_FLAG = "rows_in_%s"
 
@@ -70,7 +70,7 @@ def _flag_sql():
 
 def row_flag_names() -> list[str]:
     """The annotations ``with_row_flags`` adds."""
-    return [ROW_FLAG % name for name in ROW_TABLES + ALSO_FLAGGED] + [access.LEVELS_FLAG]
+    return [name for name, _sql in _flag_sql()]
 
 
 def read_rows(assessment: Assessment) -> Assessment:
