@@ -142,6 +142,13 @@ def assessment_save_step(*, assessment: Assessment, user, step, data, expected_v
         changed = [c for e in others for c in e.data.get("changes", [])]
         names = "、".join(sorted({(e.user.first_name or e.user.username) if e.user else _("系统") for e in others}))
         raise records.ConcurrentEdit(changed, names or _("他人"))
+    if _unchanged(assessment=assessment, step=step, data=data):
+        # Nothing to write: as ``assessment_go_to_step``, where the filler moves to is no change of
+        # the form, so no new version (no one else's open page turns stale), no timeline entry.
+        if go_to and go_to != assessment.wizard_step:
+            Assessment.objects.filter(pk=assessment.pk).update(wizard_step=go_to)
+            assessment.wizard_step = go_to
+        return assessment
     before = records.snapshot(assessment, loaded=True)
     drafts = dict(assessment.draft_inputs)
     if data.errors:
@@ -231,32 +238,49 @@ STEP_TABLES = {"budget": "budget_lines", "indicators": "indicators", "key_tasks"
                "components": "component_scores", "report": "report_sections"}
 
 
-def _write_step_rows(*, assessment, rows_attr, rows):
+def _unchanged(*, assessment, step, data) -> bool:
+    """Whether saving ``data`` would store exactly what the form holds (read under the save's lock).
+
+    Compared as stored: each field the step sets, and for a row step every column its records are
+    written with (not the id, nor what is derived from them, as the parsed target or the missed flag).
+    A value that compares unequal only takes the ordinary write.
+    """
+    if data.errors or step.key in assessment.draft_inputs:
+        return False
+    if not step.is_rows:
+        return all(getattr(assessment, Assessment.PROJECT_FIELDS.get(name, name)) == value
+                   for name, value in data.values.items())
+    new = _step_records(assessment=assessment, rows_attr=step.rows, rows=data.rows)
+    stored = list(getattr(assessment, STEP_TABLES[step.rows]).all())
+    if len(stored) != len(new):
+        return False
+    columns = [f.attname for f in type(new[0])._meta.concrete_fields if f.editable and not f.primary_key] if new else []
+    return all(getattr(old, name) == getattr(record, name) for old, record in zip(stored, new) for name in columns)
+
+
+def _step_records(*, assessment, rows_attr, rows) -> list:
+    """Return the unsaved records a row step's rows are stored as (in its table, ``STEP_TABLES``)."""
     if rows_attr == "budget":
-        assessment.budget_lines.all().delete()
-        BudgetLine.objects.bulk_create([
-            BudgetLine(assessment=assessment, order=i, line=r.line, name=r.name, initial=r.initial,
-                       adjustment=r.adjustment, adjusted=r.adjusted, executed=r.executed, half_year=r.half_year)
-            for i, r in enumerate(rows)
-        ])
-    elif rows_attr == "indicators":
-        assessment.indicators.all().delete()
-        Indicator.objects.bulk_create([Indicator.from_rules(r, assessment=assessment, order=i)
-                                       for i, r in enumerate(rows)])
-    elif rows_attr == "key_tasks":
-        assessment.key_tasks.all().delete()
-        KeyTask.objects.bulk_create([KeyTask(assessment=assessment, order=i, duty=t.duty, task=t.task, result=t.result)
-                                     for i, t in enumerate(rows)])
-    elif rows_attr == "components":
-        assessment.component_scores.all().delete()
-        ComponentScore.objects.bulk_create([
-            ComponentScore(assessment=assessment, order=i, name=c.name, weight=c.weight, score=c.score)
-            for i, c in enumerate(rows)
-        ])
-    elif rows_attr == "report":
-        assessment.report_sections.all().delete()
-        ReportSection.objects.bulk_create([ReportSection(assessment=assessment, order=i, title=t, text=x)
-                                           for i, (t, x) in enumerate(rows)])
+        return [BudgetLine(assessment=assessment, order=i, line=r.line, name=r.name, initial=r.initial,
+                           adjustment=r.adjustment, adjusted=r.adjusted, executed=r.executed, half_year=r.half_year)
+                for i, r in enumerate(rows)]
+    if rows_attr == "indicators":
+        return [Indicator.from_rules(r, assessment=assessment, order=i) for i, r in enumerate(rows)]
+    if rows_attr == "key_tasks":
+        return [KeyTask(assessment=assessment, order=i, duty=t.duty, task=t.task, result=t.result)
+                for i, t in enumerate(rows)]
+    if rows_attr == "components":
+        return [ComponentScore(assessment=assessment, order=i, name=c.name, weight=c.weight, score=c.score)
+                for i, c in enumerate(rows)]
+    if rows_attr == "report":
+        return [ReportSection(assessment=assessment, order=i, title=t, text=x) for i, (t, x) in enumerate(rows)]
+    raise ValueError(f"unknown row step: {rows_attr}")
+
+
+def _write_step_rows(*, assessment, rows_attr, rows):
+    related = getattr(assessment, STEP_TABLES[rows_attr])
+    related.all().delete()
+    related.model.objects.bulk_create(_step_records(assessment=assessment, rows_attr=rows_attr, rows=rows))
 
 
 @transaction.atomic

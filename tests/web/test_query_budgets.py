@@ -70,8 +70,9 @@ def grow(form, copies):
     level.reviewers.add(reviewer)
     step = formsteps.step_by_key(form, "indicators")
     raw = wizard.current_raw(form, step)["rows"] * 20
-    for _ in range(5):
+    for i in range(5):
         form = Assessment.objects.get(pk=form.pk)
+        raw[0] = {**raw[0], "source": f"第{i}次核实"}  # each save a change (an unchanged one writes nothing)
         entry_services.assessment_save_step(assessment=form, user=filler, step=step,
                                             data=wizard.read_step(step, wizard.as_post(step, {"rows": raw})))
     for i in range(8):
@@ -132,7 +133,9 @@ def test_saving_a_step_reads_the_form_once_before_and_once_after_its_write_whate
 
     def save(form):
         step = formsteps.step_by_key(form, "indicators")
-        posted = wizard.as_post(step, wizard.current_raw(form, step))
+        raw = wizard.current_raw(form, step)
+        raw["rows"][0]["source"] += "（复核）"  # a change: an unchanged step is not written (below)
+        posted = wizard.as_post(step, raw)
         body = {**{key: posted.getlist(key) for key in posted}, "version": str(form.version), "action": "stay"}
         with CaptureQueriesContext(connection) as queries:
             response = filler.post(reverse("assessment_step", args=[form.pk, "indicators"]), body)
@@ -147,6 +150,40 @@ def test_saving_a_step_reads_the_form_once_before_and_once_after_its_write_whate
     large = save(grow(form, copies=2))
     assert Assessment.objects.get(pk=form.pk).indicators.count() == 60
     assert small == large <= SAVE_BUDGET, (small, large)
+
+
+UNCHANGED_SAVE_BUDGET = 11  # session, user, scope, the form; under the lock the form, which row tables have
+# rows and those (budget lines, indicators: 4); the step moved to (1); 2 savepoints
+
+
+def test_posting_a_step_unchanged_writes_nothing_but_the_step_moved_to(demo):
+    """Clicking 下一步 through a step without changing it is no change of the form: no new version (another
+    person's open page stays current), no timeline entry, no rewrite of its rows."""
+    filler = signed_in("xinzhou", "demo-xinzhou-2024")
+    form = Assessment.objects.get(project__name="困难职工帮扶")
+    events, ids = form.events.count(), sorted(form.indicators.values_list("pk", flat=True))
+    step = formsteps.step_by_key(form, "indicators")
+    posted = wizard.as_post(step, wizard.current_raw(form, step))
+    body = {**{key: posted.getlist(key) for key in posted}, "version": str(form.version), "action": "next"}
+    with CaptureQueriesContext(connection) as queries:
+        response = filler.post(reverse("assessment_step", args=[form.pk, "indicators"]), body)
+    assert response.status_code == 302 and response.url.endswith("/edit/analysis/")
+    after = Assessment.objects.get(pk=form.pk)
+    assert (after.version, after.updated_at, after.wizard_step) == (form.version, form.updated_at, "analysis")
+    assert after.events.count() == events
+    assert sorted(after.indicators.values_list("pk", flat=True)) == ids
+    assert not [q for q in queries.captured_queries if q["sql"].startswith(("INSERT", "DELETE"))]
+    assert len(queries) <= UNCHANGED_SAVE_BUDGET, len(queries)
+
+    # One character changed is a save like any other.
+    raw = wizard.current_raw(after, step)
+    raw["rows"][0]["source"] += "。"
+    posted = wizard.as_post(step, raw)
+    body = {**{key: posted.getlist(key) for key in posted}, "version": str(after.version), "action": "next"}
+    assert filler.post(reverse("assessment_step", args=[form.pk, "indicators"]), body).status_code == 302
+    saved = Assessment.objects.get(pk=form.pk)
+    assert saved.version == form.version + 1 and saved.events.count() == events + 1
+    assert saved.indicators.order_by("order").first().source.endswith("。")
 
 
 # The review desk after a save (figures kept, review/views.py _desk_entry): session, user, the forms written
