@@ -152,7 +152,7 @@ def test_a_scored_project_form_shows_qualitative_cells_only_on_qualitative_rows_
     page = filler.get(step_url(assessment, "indicators")).content.decode()
     quantitative = page.split('id="indicators-1"')[1].split("</tr>")[0]
     qualitative = page.split('id="indicators-3"')[1].split("</tr>")[0]  # 被帮扶对象满意度: 满意
-    assert 'data-col="band" class=" na"' in quantitative and 'data-col="band" class=""' in qualitative
+    assert 'data-col="band" class="na"' in quantitative and 'data-col="band" class=""' in qualitative
     assert 'aria-label="第 3 行 定性档次"' in qualitative
     assert "指标合计" in page and 'data-total="score"' in page
     budget = filler.get(step_url(assessment, "budget")).content.decode()
