@@ -11,8 +11,9 @@ In one run it:
 3. starts gunicorn with the repository's gunicorn.conf.py on a free loopback port;
 4. runs USERS simulated people for DURATION seconds, each signing in through the real login form
    (CSRF token and all): 填报人 open their list, a form, then step through the whole wizard of one
-   of their editable forms — each step fetched, then posted back unchanged with its `version`
-   field, which is a real save through the optimistic-concurrency check — and now and then
+   of their editable forms — each step fetched, then posted back with its `version` field and one
+   value changed (``--edit-share``, default every step; an unchanged step is not written), which is
+   a real save through the optimistic-concurrency check — and now and then
    download a PDF; 审核人 open the review desk (page 1, page 2, the 已提交 filter), a form and 通知;
 5. measures, in the same run and on the same server, the throughput of /ping (the trivial view: a
    session and its signed-in user, no template; what issue 14's saturation target divides by) with
@@ -54,6 +55,7 @@ import time
 import unicodedata
 import urllib.parse
 from collections import defaultdict
+from decimal import Decimal, InvalidOperation
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -158,6 +160,31 @@ class FormInputs(HTMLParser):
             self._select = None
 
 
+# What a person changes on a step before going on, in order of preference: a free-text field (a trailing "。"
+# added or taken away), else the first 执行数 (moved by 0.01 up or down): so the post is a real save.
+EDITED_TEXT = ("goal_achieved", "improvements", "source", "implementing_unit")
+
+
+def edited(fields):
+    """Return the ``(name, value)`` pairs of a step's form with one value changed as a person typing would."""
+    fields = list(fields)
+    names = [name for name, _value in fields]
+    for name in EDITED_TEXT + ("executed",):
+        if name in names:
+            i = names.index(name)
+            value = fields[i][1]
+            if name != "executed":
+                fields[i] = (name, value[:-1] if value.endswith("。") else value + "。")
+            else:
+                try:
+                    amount = Decimal(value or "0")
+                except InvalidOperation:
+                    continue
+                fields[i] = (name, str(amount + (Decimal("-0.01") if int(amount * 100) % 2 else Decimal("0.01"))))
+            return fields
+    return fields
+
+
 class Browser:
     """One person: a keep-alive connection and a cookie jar (which keeps the Secure cookies on loopback)."""
 
@@ -210,8 +237,9 @@ def links(page, pattern):
     return sorted(set(re.findall(pattern, page.decode())))
 
 
-def step_through(browser, pk):
-    """Open a form's wizard and go through every step: fetch it, post it back unchanged, go on."""
+def step_through(browser, pk, rng, edit_share):
+    """Open a form's wizard and go through every step: fetch it, post it back (with one value changed in
+    ``edit_share`` of the steps, else unchanged, as clicking through), go on."""
     _status, page = browser.request("填报入口（跳到上次的步骤）", "GET", f"/assessments/{pk}/edit/", ok_statuses=(302,))
     status, page = browser.request("填报：基本信息", "GET", f"/assessments/{pk}/edit/basic/")
     steps = [(key, unescape(label)) for key, label in
@@ -223,7 +251,8 @@ def step_through(browser, pk):
             return
         form = FormInputs("wizard")
         form.feed(page.decode())
-        body = [(k, v) for k, v in form.fields if k != "action"] + [("action", "next")]
+        fields = edited(form.fields) if rng.random() < edit_share else form.fields
+        body = [(k, v) for k, v in fields if k != "action"] + [("action", "next")]
         # 302 on to the next step; 409 only if someone else saved in between (nobody does here).
         status, _ = browser.request(f"保存：{label}", "POST", f"/assessments/{pk}/edit/{key}/", body,
                                     ok_statuses=(302, 409))
@@ -231,19 +260,19 @@ def step_through(browser, pk):
             return
 
 
-def filler_round(browser, rng, pdf_share):
+def filler_round(browser, rng, pdf_share, edit_share):
     _s, home = browser.request("首页列表", "GET", "/")
     editable = links(home, r'href="/assessments/(\d+)/edit/"')
     every = links(home, r'href="/assessments/(\d+)/"')
     if every:
         browser.request("自评表详情", "GET", f"/assessments/{rng.choice(every)}/")
     if editable:
-        step_through(browser, rng.choice(editable))
+        step_through(browser, rng.choice(editable), rng, edit_share)
     if every and rng.random() < pdf_share:
         browser.request("下载 PDF", "GET", f"/assessments/{rng.choice(every)}/download.pdf")
 
 
-def reviewer_round(browser, rng, pdf_share):
+def reviewer_round(browser, rng, pdf_share, edit_share):
     _s, desk = browser.request("审核工作台", "GET", "/review/")
     browser.request("审核工作台第 2 页", "GET", "/review/?page=2")
     _s, waiting = browser.request("审核工作台：已提交", "GET", "/review/?status=submitted")
@@ -267,7 +296,7 @@ class Recorder:
                 self.first_error.setdefault(label, error)
 
 
-def run_people(port, people, duration, pdf_share):
+def run_people(port, people, duration, pdf_share, edit_share=1.0):
     """``people`` is a list of (role, username); each signs in, then works until the time is up."""
     recorder, stop = Recorder(), threading.Event()
 
@@ -277,7 +306,7 @@ def run_people(port, people, duration, pdf_share):
         browser.sign_in(username)
         work = reviewer_round if role == "reviewer" else filler_round
         while not stop.is_set():
-            work(browser, rng, pdf_share)
+            work(browser, rng, pdf_share, edit_share)
 
     threads = [threading.Thread(target=person, args=(i, *p), daemon=True) for i, p in enumerate(people)]
     run_for(threads, duration, stop)
@@ -502,6 +531,8 @@ def main():
     parser.add_argument("--threads", type=int, help="GUNICORN_THREADS (default: gunicorn.conf.py's, 2)")
     parser.add_argument("--pdf-share", type=float, default=0.15,
                         help="share of a person's rounds that end with a PDF download (default %(default)s)")
+    parser.add_argument("--edit-share", type=float, default=1.0,
+                        help="share of posted steps with one value changed (default %(default)s; 0: clicked through unchanged)")
     parser.add_argument("--database-url", help="a database fill_province already filled (skips the cluster and the fill)")
     parser.add_argument("--profile", action="store_true", help="after the load, each page's queries and EXPLAIN")
     parser.add_argument("--profile-only", help=argparse.SUPPRESS)  # internal: run in the server's environment
@@ -573,7 +604,7 @@ def main():
             alone.samples["/ping"] = run_ceiling(port, 1, 3, username=fillers[0]).samples["/ping"]
         meter = CpuMeter(server.pid, int(urllib.parse.urlparse(url).port or 5432))
         before = meter.sample()
-        load = run_people(port, people, args.duration, args.pdf_share)
+        load = run_people(port, people, args.duration, args.pdf_share, args.edit_share)
         load_cpu = CpuMeter.spent(before, meter.sample())
         ceiling_duration = max(10, min(30, args.duration // 2))
         before = meter.sample()
@@ -584,7 +615,7 @@ def main():
         workers = server_env.get("GUNICORN_WORKERS", f"{2 * os.cpu_count() + 1} (default)")
         threads = server_env.get("GUNICORN_THREADS", "2 (default)")
         print(f"\n{len(fillers)} 填报人 ({', '.join(fillers[:3])} …) and {len(reviewers)} 审核人 ({', '.join(reviewers)}) "
-              f"for {args.duration} s, PDF in {args.pdf_share:.0%} of rounds; gunicorn {workers} workers × {threads} "
+              f"for {args.duration} s, PDF in {args.pdf_share:.0%} of rounds, {args.edit_share:.0%} of steps changed; gunicorn {workers} workers × {threads} "
               f"threads on {os.cpu_count()} cores; PostgreSQL and clients on the same machine; production settings")
         report(load, alone, ceiling, args.duration, ceiling_duration, healthz)
         # Server CPU (gunicorn and PostgreSQL) per request: what the throughput would be if the

@@ -7,7 +7,8 @@ Against a server filled by ``manage.py fill_province`` (password ``bench-load-20
 
 Each simulated person signs in through the login form and pauses 2–5 s between pages (LOCUST_WAIT
 as "2,5"). 填报人 (four in five): the list, a form, then every step of one of their editable forms,
-each fetched and posted back unchanged with its ``version`` (a real save), and a PDF in
+each fetched and posted back with its ``version`` and one value changed, as a person typing does
+(LOCUST_EDIT_SHARE, 1: every step; a step posted unchanged is not written), and a PDF in
 LOCUST_PDF_SHARE (0.15) of their rounds. 审核人: the review desk (page 1, page 2, 已提交), a form,
 通知, and a PDF as often. At the end it prints page p50/p95, PDF p50/p95 and the errors, signing in
 kept apart (a person signs in once), and the CPU per request of the server and (with LOCUST_DB_PORT)
@@ -23,10 +24,11 @@ from html import unescape
 
 from locust import HttpUser, between, events, task
 
-from bench_load import FormInputs, listening_process, tree_cpu
+from bench_load import FormInputs, edited, listening_process, tree_cpu
 
 PASSWORD = os.environ.get("LOCUST_PASSWORD", "bench-load-2024")
 PDF_SHARE = float(os.environ.get("LOCUST_PDF_SHARE", "0.15"))
+EDIT_SHARE = float(os.environ.get("LOCUST_EDIT_SHARE", "1"))  # steps posted with one value changed
 WAIT = [float(x) for x in os.environ.get("LOCUST_WAIT", "2,5").split(",")]
 FILLERS = int(os.environ.get("LOCUST_FILLERS", "300"))  # f0001… as fill_province names them
 REVIEWERS = ["czt"] + [f"r{i:02d}" for i in range(1, 31)]
@@ -167,7 +169,8 @@ class Person(HttpUser):
             form.feed(page)
             if not form.fields:  # the page did not arrive: a person does not post what they never saw
                 return
-            body = [(k, v) for k, v in form.fields if k != "action"] + [("action", "next")]
+            fields = edited(form.fields) if random.random() < EDIT_SHARE else form.fields
+            body = [(k, v) for k, v in fields if k != "action"] + [("action", "next")]
             # 302 after a save; 409 only if someone else saved in between (nobody does here).
             if self.post(f"/assessments/{pk}/edit/{key}/", f"保存：{label}", body, ok=(302, 409)).status_code != 302:
                 return
