@@ -7,7 +7,7 @@ rows of a document, recomputing the figures, taking a form off the public page o
 """
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -29,6 +29,7 @@ from assessments.models import (
     ReportSection,
 )
 from assessments.core.selectors import (
+    ROW_FLAG,
     assessment_document,
     assessment_with_rows,
     live_document,
@@ -90,15 +91,29 @@ def assessment_recompute(*, assessment: Assessment, fresh: Assessment | None = N
     """
     if fresh is None:
         fresh = assessment_with_rows(pk=assessment.pk)
+    cached, missed = figures_set(assessment=assessment, fresh=fresh)
+    Assessment.objects.filter(pk=assessment.pk).update(**cached)
+    missed_flags_write(fresh=fresh, missed=missed)
+    return assessment
+
+
+def figures_set(*, assessment: Assessment, fresh: Assessment) -> tuple[dict, list[bool]]:
+    """Set the cached figures of ``fresh`` (the form as stored, with its rows) on ``assessment``, unwritten.
+
+    Returns them and each indicator's missed flag, for ``missed_flags_write`` once the rows are stored.
+    """
     form = assessment_document(assessment=fresh).form()
     evaluation = rules.evaluate(form, fresh.rules_scheme())
     cached, missed = cached_figures(form, evaluation)
     for name, value in cached.items():
         setattr(assessment, name, value)
-    Assessment.objects.filter(pk=assessment.pk).update(**cached)
+    return cached, missed
+
+
+def missed_flags_write(*, fresh: Assessment, missed: list[bool]) -> None:
+    """Write the indicators' missed flags that change (their rows as ``fresh`` holds them, stored)."""
     rows = list(fresh.indicators.all())
-    if len(rows) == len(evaluation.indicators):
-        # Only the flags that change are written (the rows were just read under the write's lock).
+    if len(rows) == len(missed):
         cleared = [row.pk for row, flag in zip(rows, missed) if row.missed and not flag]
         marked = [row.pk for row, flag in zip(rows, missed) if flag and not row.missed]
         if cleared:
@@ -107,7 +122,39 @@ def assessment_recompute(*, assessment: Assessment, fresh: Assessment | None = N
             Indicator.objects.filter(pk__in=marked).update(missed=True)
         for row, flag in zip(rows, missed):
             row.missed = flag
-    return assessment
+
+
+def rows_as_stored(*, assessment: Assessment, table: str, rows: list) -> bool:
+    """Take ``rows``, just inserted into ``table`` (one of ``selectors.ROW_TABLES``), as the form's rows read back.
+
+    Only when reading them back could give nothing else: each has its id, and each decimal already has
+    its column's places (the database would otherwise round it). Then a save needs not read what it
+    has just written; returns False, and sets nothing, when it must.
+    """
+    model = getattr(assessment, table).model
+    places = [(f.attname, Decimal(1).scaleb(-f.decimal_places)) for f in model._meta.concrete_fields
+              if f.get_internal_type() == "DecimalField"]
+    stored = []
+    for row in rows:
+        if row.pk is None:
+            return False
+        for name, step in places:
+            value = getattr(row, name)
+            if value is not None:
+                try:
+                    exact = value.quantize(step)  # as the database gives it back: 5 → 5.00
+                except InvalidOperation:
+                    return False
+                if exact != value:
+                    return False
+                stored.append((row, name, exact))
+    for row, name, exact in stored:
+        setattr(row, name, exact)
+    read = model.objects.filter(assessment=assessment)
+    read._result_cache, read._prefetch_done = list(rows), True
+    assessment.__dict__.setdefault("_prefetched_objects_cache", {})[table] = read
+    setattr(assessment, ROW_FLAG % table, bool(rows))
+    return True
 
 
 def cached_figures(form, evaluation) -> tuple[dict, list[bool]]:

@@ -151,30 +151,45 @@ def assessment_save_step(*, assessment: Assessment, user, step, data, expected_v
         return assessment
     before = records.snapshot(assessment, loaded=True)
     drafts = dict(assessment.draft_inputs)
+    in_memory = False
     if data.errors:
         drafts[step.key] = data.raw
     else:
         drafts.pop(step.key, None)
         if step.is_rows:
-            _write_step_rows(assessment=assessment, rows_attr=step.rows, rows=data.rows)
+            table = STEP_TABLES[step.rows]
+            written = _write_step_rows(assessment=assessment, rows_attr=step.rows, rows=data.rows)
+            # The rows just inserted are the form's rows now: they need not be read back (a value the
+            # database would round is the exception, and is read back below).
+            in_memory = records.rows_as_stored(assessment=assessment, table=table, rows=written)
         else:
             for name, value in data.values.items():
                 setattr(assessment, Assessment.PROJECT_FIELDS.get(name, name), value)
     assessment.draft_inputs = drafts
     assessment.wizard_step = go_to or step.key
     assessment.version += 1
-    assessment.save()
+    if in_memory:
+        # The form as stored is this instance (its other tables read under the lock): its figures
+        # are written in the same statement as the rest of it.
+        fresh = assessment
+        _cached, missed = records.figures_set(assessment=assessment, fresh=fresh)
+        assessment.save()
+    else:
+        assessment.save()
+        # The form as stored now, read once: its fields as the database keeps them (a typed amount
+        # rounded to its column), the row tables this step did not write taken from the lock's read.
+        rewritten = {STEP_TABLES[step.rows]} if step.is_rows and not data.errors else set()
+        fresh = assessment_with_rows(pk=assessment.pk, locked=assessment, rewritten=rewritten)
     comment = (comment or str(step.label)) + (_("（含未通过校验的输入）") if data.errors else "")
-    # The form as stored now, read once: for the timeline's field changes and for the figures (the
-    # row tables this step did not write are those read under the lock).
-    rewritten = {STEP_TABLES[step.rows]} if step.is_rows and not data.errors else set()
-    fresh = assessment_with_rows(pk=assessment.pk, locked=assessment, rewritten=rewritten)
     changes = interchange.changes(before, records.snapshot(fresh, loaded=True))
     if event_type == Event.AUTOSAVED:
         _log_autosave(assessment=assessment, user=user, changes=changes, comment=comment, step=step.key)
     else:
         records.log_event(assessment=assessment, type=event_type, user=user, comment=comment,
                           step=step.key, version=assessment.version, changes=changes)
+    if in_memory:
+        records.missed_flags_write(fresh=fresh, missed=missed)
+        return fresh
     # Returned as read after the write (the locked instance's rows are those from before it).
     return records.assessment_recompute(assessment=fresh, fresh=fresh)
 
@@ -277,10 +292,11 @@ def _step_records(*, assessment, rows_attr, rows) -> list:
     raise ValueError(f"unknown row step: {rows_attr}")
 
 
-def _write_step_rows(*, assessment, rows_attr, rows):
+def _write_step_rows(*, assessment, rows_attr, rows) -> list:
+    """Replace the rows of a row step's table with ``rows``; return the records inserted."""
     related = getattr(assessment, STEP_TABLES[rows_attr])
     related.all().delete()
-    related.model.objects.bulk_create(_step_records(assessment=assessment, rows_attr=rows_attr, rows=rows))
+    return related.model.objects.bulk_create(_step_records(assessment=assessment, rows_attr=rows_attr, rows=rows))
 
 
 @transaction.atomic

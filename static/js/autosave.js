@@ -147,7 +147,8 @@
     let data = {};
     try {
       response = await fetch(status.dataset.url, {
-        method: "POST", body: new FormData(form), credentials: "same-origin",
+        // URL-encoded, as the form's own submit: the server reads it at a fraction of multipart's cost.
+        method: "POST", body: new URLSearchParams(new FormData(form)), credentials: "same-origin",
         headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
       });
       try { data = await response.json(); } catch (e) { data = {}; }
@@ -259,7 +260,7 @@
     refreshTokens();
     const data = new FormData(form);
     data.delete("action");
-    if (navigator.sendBeacon) navigator.sendBeacon(status.dataset.url, data);
+    if (navigator.sendBeacon) navigator.sendBeacon(status.dataset.url, new URLSearchParams(data));
   });
   window.addEventListener("pageshow", (event) => { if (event.persisted) leaving = false; });
 

@@ -49,3 +49,25 @@ def test_comments_and_review_chains_are_read_only_when_the_form_has_them(demo):
     level.reviewers.add(reviewer)
     read = selectors.assessment_with_rows(pk=form.pk)
     assert access.for_form(reviewer, read).is_current_reviewer()
+
+
+def test_rows_just_written_are_taken_as_read_only_when_reading_them_back_could_give_nothing_else(demo):
+    """records.rows_as_stored: a row without its id, or a figure the database would round, leaves the form
+    as it was (the save then reads its rows back)."""
+    from decimal import Decimal
+
+    from assessments.core import records
+    from assessments.models import BudgetLine
+
+    form = selectors.assessment_with_rows(pk=Assessment.objects.get(project__name="困难职工帮扶").pk)
+    before = list(form.budget_lines.all())
+    rounded = BudgetLine(pk=10**9, assessment=form, order=0, line="total", initial=Decimal("1.0000005"))  # 6 places kept
+    unsaved = BudgetLine(assessment=form, order=0, line="total", initial=Decimal("1"))
+    for rows in ([rounded], [unsaved]):
+        assert not records.rows_as_stored(assessment=form, table="budget_lines", rows=rows)
+        assert list(form.budget_lines.all()) == before
+    exact = BudgetLine(pk=10**9, assessment=form, order=0, line="total", initial=Decimal("1.5"))
+    with CaptureQueriesContext(connection) as queries:
+        assert records.rows_as_stored(assessment=form, table="budget_lines", rows=[exact])
+        assert [str(r.initial) for r in form.budget_lines.all()] == ["1.500000"]
+    assert len(queries) == 0

@@ -248,3 +248,35 @@ def test_a_save_of_one_step_records_only_what_changed_and_keeps_the_other_tables
     assert form.execution_rate is not None  # the budget lines took part in the figures
     fresh = selectors.assessment_evaluation(assessment=selectors.assessment_with_rows(pk=form.pk))
     assert (fresh.execution_rate, fresh.shown_total) == (form.execution_rate, form.total_score)
+
+
+@pytest.mark.parametrize("weight", ["5", "7.5"])
+def test_what_a_save_returns_and_records_is_the_form_as_stored(demo, weight):
+    """A save takes the rows it has just inserted as the form's rows (records.rows_as_stored) instead of
+    reading them back: its figures, missed flags and timeline entry are those of the form read back
+    afterwards, and 5 typed is the 5.00 stored (no change of “5” to “5.00” on the timeline)."""
+    from django.contrib.auth import get_user_model
+
+    from assessments.core import records
+    from assessments.entry import services
+
+    form = selectors.assessment_with_rows(pk=Assessment.objects.get(project__name="困难职工帮扶").pk)
+    step = formsteps.step_by_key(form, "indicators")
+    raw = wizard.current_raw(form, step)
+    raw["rows"][0] = {**raw["rows"][0], "weight": weight}
+    raw["rows"][1] = {**raw["rows"][1], "actual": "0"}  # a target missed: its flag is written
+    data = wizard.read_step(step, wizard.as_post(step, raw))
+    assert not data.errors
+    saved = services.assessment_save_step(assessment=form, user=get_user_model().objects.get(username="xinzhou"),
+                                          step=step, data=data)
+    stored = selectors.assessment_with_rows(pk=form.pk)
+    assert records.snapshot(saved, loaded=True) == records.snapshot(stored, loaded=True)
+    evaluation = selectors.assessment_evaluation(assessment=stored)
+    assert (saved.total_score, saved.execution_rate, saved.version) == (
+        stored.total_score, stored.execution_rate, stored.version)
+    assert stored.total_score == evaluation.shown_total
+    assert [r.missed for r in stored.indicators.all()] == [rules.target_missed(r) for r in evaluation.indicators]
+    assert stored.indicators.all()[1].missed
+    assert stored.indicators.all()[0].weight == Decimal(weight).quantize(Decimal("0.01"))
+    event = stored.events.filter(type=AssessmentEvent.Type.SAVED).latest("created_at")
+    assert {c["path"] for c in event.data["changes"]} == {"indicators[0].weight", "indicators[1].actual"}
